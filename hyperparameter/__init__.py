@@ -1,0 +1,50 @@
+"""hyperparameter: schema-validated configuration with a Rust-backed scoped parameter store.
+
+>>> import hyperparameter as hp
+>>> @hp.auto_param("model")
+... def build(lr: float = 1e-3, layers: int = 4):
+...     return lr, layers
+>>> with hp.param_scope(**{"model.lr": 0.1}):
+...     build()
+(0.1, 4)
+"""
+
+from __future__ import annotations
+
+from . import storage
+from .api import auto_param, param_scope
+from .errors import (
+    ConfigFileError,
+    ConfigValidationError,
+    ConversionError,
+    HyperparameterError,
+    InterpolationError,
+    InvalidKeyError,
+    MissingParameterError,
+    SchemaError,
+    ScopeError,
+)
+
+__version__ = "0.7.0"
+
+#: 0.6 names.
+scope = param_scope
+param = auto_param
+
+__all__ = [
+    "ConfigFileError",
+    "ConfigValidationError",
+    "ConversionError",
+    "HyperparameterError",
+    "InterpolationError",
+    "InvalidKeyError",
+    "MissingParameterError",
+    "SchemaError",
+    "ScopeError",
+    "__version__",
+    "auto_param",
+    "param",
+    "param_scope",
+    "scope",
+    "storage",
+]

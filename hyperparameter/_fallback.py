@@ -1,0 +1,197 @@
+"""Pure-Python twin of ``hyperparameter._core``: the same functions, results and errors.
+
+Selected with ``HYPERPARAMETER_BACKEND=python``, or when the native module is missing. Frames
+are immutable: entering a scope builds one frame with the keys it sets, and a write replaces the
+innermost frame by a copy (copy-on-write), so whoever inherited the old frame never sees it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextvars import ContextVar, Token
+from typing import Any
+
+__all__ = [
+    "Frame",
+    "bind",
+    "clear",
+    "depth",
+    "effective",
+    "enter",
+    "exit",
+    "freeze",
+    "get",
+    "put",
+    "reset_snapshot",
+    "xxh64",
+]
+
+__version__ = "0.7.0"
+
+_Entries = dict[int, tuple[str, Any]]
+
+
+class Frame:
+    """One frame of the chain, as held by the context variable."""
+
+    __slots__ = ("depth", "entries", "opaque", "parent", "serial")
+
+    def __init__(
+        self, parent: Frame | None, entries: _Entries, opaque: bool, serial: int
+    ) -> None:
+        self.parent = parent
+        self.entries = entries
+        self.opaque = opaque
+        self.serial = serial
+        self.depth: int = 1 if parent is None else parent.depth + 1
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+_var: ContextVar[Frame] = ContextVar("hyperparameter.unbound")
+_bound = False
+_scope_error: type[Exception] = RuntimeError
+_snapshot: _Entries | None = None
+_serials = itertools.count(1)
+
+
+def bind(var: ContextVar[Any], scope_error: type[Exception], invalid_key_error: type[Exception]) -> None:
+    """Registers the context variable and the exception classes; called once by storage.py."""
+    global _var, _scope_error, _bound
+    if _bound:
+        raise RuntimeError("hyperparameter._fallback is already bound")
+    _var, _bound = var, True
+    _scope_error = scope_error
+
+
+def _current() -> Frame | None:
+    return _var.get(None)
+
+
+def _collision(h: int, stored: str, requested: str) -> Exception:
+    return _scope_error(
+        f"hash collision: keys {stored!r} and {requested!r} both hash to {h:#018x}"
+    )
+
+
+def get(hash: int, key: str, default: Any) -> Any:
+    """The value stored under ``key`` (with its precomputed ``hash``), or ``default``."""
+    f = _var.get(None)
+    while f is not None:
+        e = f.entries.get(hash)
+        if e is not None:
+            if e[0] is key or e[0] == key:
+                return e[1]
+            raise _collision(hash, e[0], key)
+        if f.opaque:
+            return default
+        f = f.parent
+    g = _snapshot
+    if g is not None:
+        e = g.get(hash)
+        if e is not None:
+            if e[0] == key:
+                return e[1]
+            raise _collision(hash, e[0], key)
+    return default
+
+
+def _insert(entries: _Entries, h: int, key: str, value: Any) -> None:
+    old = entries.get(h)
+    if old is not None and old[0] != key:
+        raise _collision(h, old[0], key)
+    entries[h] = (key, value)
+
+
+def enter(items: list[tuple[int, str, Any]], opaque: bool) -> tuple[Token[Frame], int]:
+    """Pushes a frame holding ``items``; returns ``(token, serial)``."""
+    entries: _Entries = {}
+    for h, key, value in items:
+        _insert(entries, h, key, value)
+    serial = next(_serials)
+    return _var.set(Frame(_current(), entries, opaque, serial)), serial
+
+
+def exit(token: Token[Frame], serial: int) -> None:
+    """Pops the frame entered with ``serial``, restoring the context through ``token``."""
+    cur = _current()
+    if cur is None or cur.serial != serial:
+        raise _scope_error(
+            "unbalanced scope exit: the scope being left is not the innermost one "
+            "(scopes must exit in reverse order of entering, in the thread or task that "
+            "entered them)"
+        )
+    try:
+        _var.reset(token)
+    except (ValueError, RuntimeError) as e:
+        raise _scope_error(f"cannot exit scope: {e}") from None
+
+
+def put(hash: int, key: str, value: Any) -> None:
+    """Writes ``key`` into the innermost frame (copy-on-write), or a new root frame."""
+    cur = _current()
+    if cur is None:
+        entries: _Entries = {}
+        _insert(entries, hash, key, value)
+        _var.set(Frame(None, entries, False, next(_serials)))
+        return
+    entries = dict(cur.entries)
+    _insert(entries, hash, key, value)
+    _var.set(Frame(cur.parent, entries, cur.opaque, cur.serial))
+
+
+def clear() -> None:
+    """Hides every effective key until the innermost frame's scope ends."""
+    cur = _current()
+    if cur is None:
+        _var.set(Frame(None, {}, True, next(_serials)))
+    else:
+        _var.set(Frame(cur.parent, {}, True, cur.serial))
+
+
+def _effective_entries() -> _Entries:
+    out: _Entries = {}
+    f = _current()
+    while f is not None:
+        for h, e in f.entries.items():
+            out.setdefault(h, e)
+        if f.opaque:
+            return out
+        f = f.parent
+    if _snapshot is not None:
+        seen = {e[0] for e in out.values()}
+        for h, e in _snapshot.items():
+            if e[0] not in seen:
+                out.setdefault(h, e)
+    return out
+
+
+def effective() -> list[tuple[str, Any]]:
+    """Every effective ``(key, value)`` pair of this context, the snapshot included."""
+    return list(_effective_entries().values())
+
+
+def freeze() -> None:
+    """Replaces the global snapshot with this context's effective parameters."""
+    global _snapshot
+    _snapshot = _effective_entries()
+
+
+def reset_snapshot() -> None:
+    """Drops the global snapshot (tests use this to start clean)."""
+    global _snapshot
+    _snapshot = None
+
+
+def depth() -> int:
+    """The current frame's depth (0 outside every scope)."""
+    cur = _current()
+    return 0 if cur is None else cur.depth
+
+
+def xxh64(key: str) -> int:
+    """XXH64 (seed 42) of ``key``'s UTF-8 bytes."""
+    from ._keys import xxh64 as _xxh64
+
+    return _xxh64(key)

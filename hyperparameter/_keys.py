@@ -1,0 +1,130 @@
+"""Keys: the grammar, the hash, and flattening nested values into dotted keys (DESIGN §3)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import xxhash
+
+from .errors import InvalidKeyError
+
+__all__ = ["flatten", "forced_hash", "key_hash", "parse_assignment", "split_key", "xxh64"]
+
+SEED = 42
+_INT_SEGMENT = re.compile(r"[0-9]+\Z")
+_CACHE_LIMIT = 1 << 16
+_HASHES: dict[str, int] = {}
+
+
+def xxh64(key: str) -> int:
+    """XXH64 (seed 42) of any string's UTF-8 bytes; no grammar check."""
+    return xxhash.xxh64_intdigest(key.encode("utf-8", "surrogatepass"), seed=SEED)
+
+
+def _segment_error(seg: str) -> str | None:
+    if not seg:
+        return "empty segment"
+    if _INT_SEGMENT.match(seg):
+        return None
+    if seg[0] == "-" or not seg.replace("-", "_").isidentifier():
+        return f"segment {seg!r} is not an identifier, an integer, or identifier-like with '-'"
+    return None
+
+
+def check_key(key: object) -> str:
+    """Returns ``key`` if it follows the grammar, else raises :class:`InvalidKeyError`."""
+    if not isinstance(key, str):
+        raise InvalidKeyError(key, "a key must be a string")
+    if not key:
+        raise InvalidKeyError(key, "empty key")
+    for seg in key.split("."):
+        reason = _segment_error(seg)
+        if reason is not None:
+            raise InvalidKeyError(key, reason)
+    return key
+
+
+def check_segment(seg: object) -> str:
+    """A single mapping key as one segment: ``"a.b"`` is one bad segment, not a path."""
+    if isinstance(seg, bool) or not isinstance(seg, (str, int)):
+        raise InvalidKeyError(seg, "a mapping key must be a string or a non-negative integer")
+    text = str(seg)
+    reason = _segment_error(text) if "." not in text else "a mapping key may not contain '.'"
+    if reason is not None:
+        raise InvalidKeyError(text, reason)
+    return text
+
+
+def key_hash(key: str) -> int:
+    """The store hash of a validated key (cached)."""
+    h = _HASHES.get(key)
+    if h is None:
+        h = xxh64(check_key(key))
+        if len(_HASHES) >= _CACHE_LIMIT:
+            _HASHES.clear()
+        _HASHES[key] = h
+    return h
+
+
+def split_key(key: str) -> list[str]:
+    """The segments of a validated key."""
+    return check_key(key).split(".")
+
+
+@contextmanager
+def forced_hash(key: str, value: int) -> Iterator[None]:
+    """Test hook: make ``key`` hash to ``value`` (to force a collision)."""
+    check_key(key)
+    old = _HASHES.get(key)
+    _HASHES[key] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            _HASHES.pop(key, None)
+        else:
+            _HASHES[key] = old
+
+
+def _is_model(obj: object) -> bool:
+    return hasattr(type(obj), "model_fields") and hasattr(obj, "__pydantic_fields_set__")
+
+
+def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
+    """The named children of a group value, or None for a leaf."""
+    if isinstance(value, Mapping):
+        if not value:
+            return None
+        return ((check_segment(k), v) for k, v in value.items())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+    if _is_model(value):
+        return ((name, getattr(value, name)) for name in type(value).model_fields)
+    return None
+
+
+def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index."""
+    children = _children(value)
+    if children is not None:
+        for name, child in children:
+            flatten(f"{prefix}.{name}" if prefix else name, child, out)
+        return
+    if not prefix:
+        raise InvalidKeyError(prefix, "empty key")
+    out[prefix] = value
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            flatten(f"{prefix}.{i}", item, out)
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Splits ``"key=value"``; the value stays a raw string. No ``=`` is a ``ValueError``."""
+    key, sep, raw = text.partition("=")
+    if not sep:
+        raise ValueError(f"expected 'key=value', got {text!r}")
+    return check_key(key.strip()), raw.strip()

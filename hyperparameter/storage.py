@@ -1,0 +1,164 @@
+"""The store backend: the only module that imports the native ``_core``.
+
+``HYPERPARAMETER_BACKEND=rust|python`` picks the backend. Unset, the Rust one is used and a
+missing native module falls back to the pure-Python twin with a warning; set to ``rust``, a
+missing native module is an ``ImportError``. :func:`backend` says which one is active.
+
+:class:`TLSKVStorage` is the low-level API (kept from 0.6): ``enter()``, ``exit()``,
+``get(key)``, ``put(key, value)`` on the current thread's or task's scope chain.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from contextvars import ContextVar
+from typing import Any, Literal
+
+from . import _fallback
+from ._keys import key_hash
+from ._keys import xxh64 as xxh64
+from .errors import InvalidKeyError, MissingParameterError, ScopeError
+
+__all__ = [
+    "TLSKVStorage",
+    "backend",
+    "has_rust_backend",
+    "rust_read",
+    "rust_write",
+    "xxh64",
+]
+
+_EXPECTED_CORE_VERSION = "0.7.0"
+
+
+def _select() -> tuple[Any, Literal["rust", "python"]]:
+    wanted = os.environ.get("HYPERPARAMETER_BACKEND", "").strip().lower()
+    if wanted not in ("", "rust", "python"):
+        raise ImportError(
+            f"HYPERPARAMETER_BACKEND={wanted!r}: expected 'rust' or 'python'"
+        )
+    if wanted == "python":
+        return _fallback, "python"
+    try:
+        from . import _core
+    except ImportError as e:
+        if wanted == "rust":
+            raise ImportError(
+                f"HYPERPARAMETER_BACKEND=rust but the native module is missing ({e}); "
+                "build it with `pip install .` or `maturin develop`"
+            ) from e
+        warnings.warn(
+            f"hyperparameter: native module unavailable ({e}); using the pure-Python store",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return _fallback, "python"
+    if _core.__version__ != _EXPECTED_CORE_VERSION:
+        raise ImportError(
+            f"hyperparameter._core {_core.__version__} does not match the Python package "
+            f"({_EXPECTED_CORE_VERSION}); rebuild the extension"
+        )
+    return _core, "rust"
+
+
+_impl, _backend = _select()
+
+#: The context variable holding the current frame: asyncio tasks inherit it on creation, and
+#: every thread starts without one.
+CURRENT_FRAME: ContextVar[Any] = ContextVar("hyperparameter.frame")
+_impl.bind(CURRENT_FRAME, ScopeError, InvalidKeyError)
+
+has_rust_backend: bool = _backend == "rust"
+
+# The protocol both backends implement, re-exported for api.py.
+get = _impl.get
+enter = _impl.enter
+exit = _impl.exit
+put = _impl.put
+clear = _impl.clear
+effective = _impl.effective
+freeze = _impl.freeze
+reset_snapshot = _impl.reset_snapshot
+depth = _impl.depth
+
+
+def backend() -> Literal["rust", "python"]:
+    """The active store backend."""
+    return _backend
+
+
+def rust_read(key: str, default: Any = None) -> Any:
+    """Reads ``key`` through the Rust API of ``rust_core/store`` (hashing in Rust too).
+
+    Only for the Rust backend: it proves that Rust code in this thread sees what Python set.
+    """
+    if _backend != "rust":
+        raise RuntimeError("rust_read needs the Rust backend (HYPERPARAMETER_BACKEND=rust)")
+    return _impl.rust_read(key, default)
+
+
+def rust_write(key: str, value: Any) -> None:
+    """Writes ``key`` through the Rust API of ``rust_core/store``; Rust backend only."""
+    if _backend != "rust":
+        raise RuntimeError("rust_write needs the Rust backend (HYPERPARAMETER_BACKEND=rust)")
+    _impl.rust_write(key, value)
+
+
+_MISSING: Any = object()
+
+
+class TLSKVStorage:
+    """Low-level access to the current thread's (or asyncio task's) scope chain.
+
+    >>> s = TLSKVStorage().enter()
+    >>> s.put("model.lr", 0.1)
+    >>> s.get("model.lr")
+    0.1
+    >>> s.exit()
+
+    ``enter()`` pushes an empty frame, ``put`` writes into the innermost frame, ``get`` reads
+    through every frame (``MissingParameterError``, a ``KeyError``, when no frame has the key),
+    and ``exit()`` pops the frame this object pushed, dropping what was written in it.
+    """
+
+    __slots__ = ("_stack",)
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[Any, int]] = []
+
+    def enter(self) -> TLSKVStorage:
+        """Pushes an empty frame; returns ``self``."""
+        self._stack.append(enter([], False))
+        return self
+
+    def exit(self) -> None:
+        """Pops the frame pushed by the matching :meth:`enter`."""
+        if not self._stack:
+            raise ScopeError("TLSKVStorage.exit() without a matching enter()")
+        token, serial = self._stack.pop()
+        exit(token, serial)
+
+    def get(self, key: str) -> Any:
+        """The effective value of ``key``."""
+        value = get(key_hash(key), key, _MISSING)
+        if value is _MISSING:
+            raise MissingParameterError(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Sets ``key`` in the innermost frame."""
+        put(key_hash(key), key, value)
+
+    def keys(self) -> list[str]:
+        """Every effective key, sorted."""
+        return sorted(k for k, _ in effective())
+
+    def storage(self) -> dict[str, Any]:
+        """Every effective key and value."""
+        return dict(sorted(effective()))
+
+    @staticmethod
+    def frozen() -> None:
+        """Replaces the global snapshot with the current effective parameters."""
+        freeze()

@@ -1,0 +1,334 @@
+//! `hyperparameter._core`: the PyO3 face of `hp-store`. No logic of its own — it keeps the
+//! current frame in the Python `ContextVar` that `hyperparameter.storage` binds, so asyncio
+//! tasks and threads get their own chains, and forwards every operation to `hp_store`.
+
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hp_store::{Collision, Frame, Store};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyTuple, PyType};
+
+type PyFrameInner = Frame<Py<PyAny>>;
+
+static STORE: Store<Py<PyAny>> = Store::new();
+static SERIAL: AtomicU64 = AtomicU64::new(1);
+
+/// What `bind` registers: the context variable and the exception classes of `errors.py`.
+struct Bound_ {
+    var: Py<PyAny>,
+    scope_error: Py<PyType>,
+    invalid_key_error: Py<PyType>,
+}
+
+static BOUND: PyOnceLock<Bound_> = PyOnceLock::new();
+
+/// One frame of the chain, as held by the context variable.
+#[pyclass(frozen, name = "Frame", module = "hyperparameter._core")]
+struct PyFrame {
+    frame: Arc<PyFrameInner>,
+    serial: u64,
+}
+
+#[pymethods]
+impl PyFrame {
+    /// Frames from the outermost (1) to this one.
+    #[getter]
+    fn depth(&self) -> usize {
+        self.frame.depth()
+    }
+
+    /// Identifies the scope that entered this frame (kept across copy-on-write writes).
+    #[getter]
+    fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    fn __len__(&self) -> usize {
+        self.frame.len()
+    }
+}
+
+fn bound(py: Python<'_>) -> PyResult<&Bound_> {
+    BOUND
+        .get(py)
+        .ok_or_else(|| PyRuntimeError::new_err("hyperparameter._core is not bound"))
+}
+
+fn collision(py: Python<'_>, e: Collision) -> PyErr {
+    match bound(py) {
+        Ok(b) => PyErr::from_type(b.scope_error.bind(py).clone(), e.to_string()),
+        Err(err) => err,
+    }
+}
+
+/// The frame the current context points at, if any.
+fn current<'py>(py: Python<'py>) -> PyResult<Option<Bound<'py, PyFrame>>> {
+    let var = &bound(py)?.var;
+    let mut out: *mut ffi::PyObject = ptr::null_mut();
+    // SAFETY: `var` is a ContextVar (checked in `bind`); `out` receives a new reference or NULL.
+    let rc = unsafe { ffi::PyContextVar_Get(var.as_ptr(), ptr::null_mut(), &mut out) };
+    if rc < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    if out.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `out` is a new, non-null reference returned by PyContextVar_Get.
+    let obj = unsafe { Bound::from_owned_ptr(py, out) };
+    if obj.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(obj.cast_into::<PyFrame>()?))
+}
+
+/// Points the current context at `frame`; returns the `contextvars.Token`.
+fn set_current<'py>(py: Python<'py>, frame: PyFrame) -> PyResult<Bound<'py, PyAny>> {
+    let var = &bound(py)?.var;
+    let obj = Bound::new(py, frame)?;
+    // SAFETY: `var` is a ContextVar; PyContextVar_Set returns a new reference or NULL on error.
+    let token = unsafe { ffi::PyContextVar_Set(var.as_ptr(), obj.as_ptr()) };
+    if token.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    // SAFETY: non-null new reference.
+    Ok(unsafe { Bound::from_owned_ptr(py, token) })
+}
+
+fn next_serial() -> u64 {
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Registers the context variable and the exception classes; called once by `storage.py`.
+#[pyfunction]
+fn bind(
+    py: Python<'_>,
+    var: Bound<'_, PyAny>,
+    scope_error: Bound<'_, PyType>,
+    invalid_key_error: Bound<'_, PyType>,
+) -> PyResult<()> {
+    // SAFETY: type check only.
+    if unsafe { ffi::PyContextVar_CheckExact(var.as_ptr()) } == 0 {
+        return Err(PyValueError::new_err("bind() needs a contextvars.ContextVar"));
+    }
+    let b = Bound_ {
+        var: var.unbind(),
+        scope_error: scope_error.unbind(),
+        invalid_key_error: invalid_key_error.unbind(),
+    };
+    if BOUND.set(py, b).is_err() {
+        return Err(PyRuntimeError::new_err("hyperparameter._core is already bound"));
+    }
+    Ok(())
+}
+
+/// The value stored under `key` (with its precomputed `hash`), or `default`.
+#[pyfunction]
+fn get(py: Python<'_>, hash: u64, key: &str, default: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    let cur = current(py)?;
+    let frame = cur.as_ref().map(|f| &*f.get().frame);
+    match STORE.get_with(frame, hash, key, |v| v.clone_ref(py)) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Ok(default),
+        Err(e) => Err(collision(py, e)),
+    }
+}
+
+/// Pushes a frame holding `items` (`(hash, key, value)` tuples); returns `(token, serial)`.
+#[pyfunction]
+fn enter<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    opaque: bool,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let parent = current(py)?.map(|f| Arc::clone(&f.get().frame));
+    let mut frame = Frame::new(parent, opaque);
+    for item in items.iter() {
+        let (hash, key, value): (u64, String, Py<PyAny>) = item.extract()?;
+        frame
+            .insert(hash, &key, value)
+            .map_err(|e| collision(py, e))?;
+    }
+    let serial = next_serial();
+    let token = set_current(
+        py,
+        PyFrame {
+            frame: Arc::new(frame),
+            serial,
+        },
+    )?;
+    PyTuple::new(py, [token.into_any(), serial.into_pyobject(py)?.into_any()])
+}
+
+/// Pops the frame entered with `serial`, restoring the context through `token`.
+#[pyfunction]
+fn exit(py: Python<'_>, token: Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
+    let b = bound(py)?;
+    let cur = current(py)?;
+    let found = cur.as_ref().map(|f| f.get().serial);
+    if found != Some(serial) {
+        return Err(PyErr::from_type(
+            b.scope_error.bind(py).clone(),
+            "unbalanced scope exit: the scope being left is not the innermost one \
+             (scopes must exit in reverse order of entering, in the thread or task that entered them)",
+        ));
+    }
+    // SAFETY: `var` is a ContextVar; `token` is checked by CPython itself.
+    let rc = unsafe { ffi::PyContextVar_Reset(b.var.as_ptr(), token.as_ptr()) };
+    if rc < 0 {
+        let err = PyErr::fetch(py);
+        return Err(PyErr::from_type(
+            b.scope_error.bind(py).clone(),
+            format!("cannot exit scope: {err}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `key` into the innermost frame of this context (copy-on-write), or a new root frame.
+#[pyfunction]
+fn put(py: Python<'_>, hash: u64, key: &str, value: Py<PyAny>) -> PyResult<()> {
+    let cur = current(py)?;
+    let (next, serial) = match &cur {
+        Some(f) => {
+            let f = f.get();
+            let next = f
+                .frame
+                .with_entry(hash, key, value)
+                .map_err(|e| collision(py, e))?;
+            (next, f.serial)
+        }
+        None => {
+            let mut next = Frame::new(None, false);
+            next.insert(hash, key, value)
+                .map_err(|e| collision(py, e))?;
+            (next, next_serial())
+        }
+    };
+    set_current(
+        py,
+        PyFrame {
+            frame: Arc::new(next),
+            serial,
+        },
+    )?;
+    Ok(())
+}
+
+/// Hides every effective key in this context until the innermost frame's scope ends.
+#[pyfunction]
+fn clear(py: Python<'_>) -> PyResult<()> {
+    let cur = current(py)?;
+    let (next, serial) = match &cur {
+        Some(f) => (f.get().frame.cleared(), f.get().serial),
+        None => (Frame::new(None, true), next_serial()),
+    };
+    set_current(
+        py,
+        PyFrame {
+            frame: Arc::new(next),
+            serial,
+        },
+    )?;
+    Ok(())
+}
+
+/// Every effective `(key, value)` pair of this context, the frozen snapshot included.
+#[pyfunction]
+fn effective<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    let cur = current(py)?;
+    let frame = cur.as_ref().map(|f| &*f.get().frame);
+    let entries = STORE.effective(frame);
+    let list = PyList::empty(py);
+    for e in entries {
+        list.append((e.key(), e.value().clone_ref(py)))?;
+    }
+    Ok(list)
+}
+
+/// Replaces the global snapshot with this context's effective parameters.
+#[pyfunction]
+fn freeze(py: Python<'_>) -> PyResult<()> {
+    let cur = current(py)?;
+    let frame = cur.as_ref().map(|f| &*f.get().frame);
+    STORE.freeze(frame).map_err(|e| collision(py, e))
+}
+
+/// Drops the global snapshot (tests use this to start clean).
+#[pyfunction]
+fn reset_snapshot() {
+    STORE.set_snapshot(None);
+}
+
+/// The current frame's depth (0 outside every scope).
+#[pyfunction]
+fn depth(py: Python<'_>) -> PyResult<usize> {
+    Ok(current(py)?.map_or(0, |f| f.get().frame.depth()))
+}
+
+/// XXH64 (seed 42) of `key`'s UTF-8 bytes, computed by the Rust `const fn`.
+#[pyfunction]
+fn xxh64(key: &str) -> u64 {
+    hp_store::key_hash(key)
+}
+
+fn checked_key(py: Python<'_>, key: &str) -> PyResult<u64> {
+    hp_store::validate_key(key).map_err(|e| match bound(py) {
+        Ok(b) => PyErr::from_type(b.invalid_key_error.bind(py).clone(), e.to_string()),
+        Err(err) => err,
+    })?;
+    Ok(hp_store::key_hash(key))
+}
+
+/// Reads `key` the way Rust code does: hashing and validating in Rust, then walking the
+/// current context's frames through `hp_store::Store`.
+#[pyfunction]
+#[pyo3(signature = (key, default=None))]
+fn rust_read(py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    let hash = checked_key(py, key)?;
+    let cur = current(py)?;
+    let frame = cur.as_ref().map(|f| &*f.get().frame);
+    match STORE.get_with(frame, hash, key, |v| v.clone_ref(py)) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Ok(default.unwrap_or_else(|| py.None())),
+        Err(e) => Err(collision(py, e)),
+    }
+}
+
+/// Writes `key` the way Rust code does: hashed and validated in Rust, then `Frame::with_entry`.
+#[pyfunction]
+fn rust_write(py: Python<'_>, key: &str, value: Py<PyAny>) -> PyResult<()> {
+    let hash = checked_key(py, key)?;
+    put(py, hash, key, value)
+}
+
+/// Test-only hook: panics inside the extension, which PyO3 turns into a Python exception.
+#[pyfunction]
+fn _debug_panic(message: &str) -> PyResult<()> {
+    panic!("{message}")
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<PyFrame>()?;
+    m.add_function(wrap_pyfunction!(bind, m)?)?;
+    m.add_function(wrap_pyfunction!(get, m)?)?;
+    m.add_function(wrap_pyfunction!(enter, m)?)?;
+    m.add_function(wrap_pyfunction!(exit, m)?)?;
+    m.add_function(wrap_pyfunction!(put, m)?)?;
+    m.add_function(wrap_pyfunction!(clear, m)?)?;
+    m.add_function(wrap_pyfunction!(effective, m)?)?;
+    m.add_function(wrap_pyfunction!(freeze, m)?)?;
+    m.add_function(wrap_pyfunction!(reset_snapshot, m)?)?;
+    m.add_function(wrap_pyfunction!(depth, m)?)?;
+    m.add_function(wrap_pyfunction!(xxh64, m)?)?;
+    m.add_function(wrap_pyfunction!(rust_read, m)?)?;
+    m.add_function(wrap_pyfunction!(rust_write, m)?)?;
+    m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
+    Ok(())
+}

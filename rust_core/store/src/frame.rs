@@ -1,0 +1,325 @@
+//! Immutable scope frames.
+//!
+//! A frame maps key hashes to `(key text, value)` entries and points at its parent. Frames
+//! never change after they are built: entering a scope allocates one frame holding only the
+//! keys it sets (O(keys set), never O(store)), and a write builds a copy of the innermost frame
+//! with the new entry (copy-on-write). Whoever holds a frame — another thread, an asyncio task
+//! that inherited it — keeps seeing exactly what it saw, so writes can never leak sideways.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+/// Keys are already XXH64 hashes: the map uses them as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used for u64 keys; fold anything else for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Map<V> = HashMap<u64, Arc<Entry<V>>, BuildHasherDefault<IdentityHasher>>;
+
+/// One stored parameter: its key text (kept to detect hash collisions) and its value.
+#[derive(Debug)]
+pub struct Entry<V> {
+    key: Box<str>,
+    value: V,
+}
+
+impl<V> Entry<V> {
+    /// Builds an entry.
+    pub fn new(key: &str, value: V) -> Self {
+        Entry {
+            key: key.into(),
+            value,
+        }
+    }
+
+    /// The dotted key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The value.
+    pub fn value(&self) -> &V {
+        &self.value
+    }
+}
+
+/// Two different keys with the same hash: an error, never an alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collision {
+    /// The shared hash.
+    pub hash: u64,
+    /// The key already stored under it.
+    pub stored: String,
+    /// The key that was asked for or written.
+    pub requested: String,
+}
+
+impl fmt::Display for Collision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "hash collision: keys {:?} and {:?} both hash to {:#018x}",
+            self.stored, self.requested, self.hash
+        )
+    }
+}
+
+impl std::error::Error for Collision {}
+
+/// What a walk of the frame chain found.
+#[derive(Debug)]
+pub enum Lookup<'a, V> {
+    /// The innermost entry for the key.
+    Found(&'a V),
+    /// No frame has the key and the chain ends normally (callers then consult the snapshot).
+    Missing,
+    /// An opaque frame (`param_scope.empty()`, `ps.clear()`) hides everything beyond it.
+    Hidden,
+}
+
+/// A scope frame: its own entries plus a pointer to the enclosing frame.
+pub struct Frame<V> {
+    parent: Option<Arc<Frame<V>>>,
+    entries: Map<V>,
+    opaque: bool,
+    depth: usize,
+}
+
+impl<V> fmt::Debug for Frame<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Frame")
+            .field("keys", &self.entries.len())
+            .field("opaque", &self.opaque)
+            .field("depth", &self.depth)
+            .finish()
+    }
+}
+
+impl<V> Frame<V> {
+    /// An empty frame under `parent`; an `opaque` frame hides every inherited key.
+    pub fn new(parent: Option<Arc<Frame<V>>>, opaque: bool) -> Self {
+        let depth = parent.as_ref().map_or(1, |p| p.depth + 1);
+        Frame {
+            parent,
+            entries: Map::default(),
+            opaque,
+            depth,
+        }
+    }
+
+    /// Adds an entry while the frame is being built. A second write of the same key in one
+    /// frame replaces the first; a different key with the same hash is a [`Collision`].
+    pub fn insert(&mut self, hash: u64, key: &str, value: V) -> Result<(), Collision> {
+        self.insert_entry(hash, Arc::new(Entry::new(key, value)))
+    }
+
+    fn insert_entry(&mut self, hash: u64, entry: Arc<Entry<V>>) -> Result<(), Collision> {
+        if let Some(old) = self.entries.get(&hash) {
+            if old.key() != entry.key() {
+                return Err(Collision {
+                    hash,
+                    stored: old.key().to_owned(),
+                    requested: entry.key().to_owned(),
+                });
+            }
+        }
+        self.entries.insert(hash, entry);
+        Ok(())
+    }
+
+    /// A copy of this frame (same parent, same entries) with `key` set: how writes land.
+    /// Costs O(keys in this frame); entries are shared, not cloned.
+    pub fn with_entry(&self, hash: u64, key: &str, value: V) -> Result<Self, Collision> {
+        let mut next = Frame {
+            parent: self.parent.clone(),
+            entries: self.entries.clone(),
+            opaque: self.opaque,
+            depth: self.depth,
+        };
+        next.insert(hash, key, value)?;
+        Ok(next)
+    }
+
+    /// A frame with this one's parent that hides everything: what `ps.clear()` leaves.
+    pub fn cleared(&self) -> Self {
+        Frame::new(self.parent.clone(), true)
+    }
+
+    /// The enclosing frame.
+    pub fn parent(&self) -> Option<&Arc<Frame<V>>> {
+        self.parent.as_ref()
+    }
+
+    /// Whether this frame hides everything beyond it.
+    pub fn is_opaque(&self) -> bool {
+        self.opaque
+    }
+
+    /// Number of frames from the outermost (1) to this one.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Number of keys this frame itself sets.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether this frame sets no key.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// This frame's own entry for `hash`, checked against `key`.
+    pub fn get_own(&self, hash: u64, key: &str) -> Result<Option<&V>, Collision> {
+        match self.entries.get(&hash) {
+            None => Ok(None),
+            Some(e) if e.key() == key => Ok(Some(e.value())),
+            Some(e) => Err(Collision {
+                hash,
+                stored: e.key().to_owned(),
+                requested: key.to_owned(),
+            }),
+        }
+    }
+
+    /// Walks from this frame outwards and returns the innermost entry for `key`.
+    #[inline]
+    pub fn lookup(&self, hash: u64, key: &str) -> Result<Lookup<'_, V>, Collision> {
+        let mut frame = self;
+        loop {
+            if let Some(v) = frame.get_own(hash, key)? {
+                return Ok(Lookup::Found(v));
+            }
+            if frame.opaque {
+                return Ok(Lookup::Hidden);
+            }
+            match &frame.parent {
+                Some(p) => frame = p,
+                None => return Ok(Lookup::Missing),
+            }
+        }
+    }
+
+    /// Every effective entry, innermost first wins, in no particular order. The flag is true
+    /// when an opaque frame cut the walk short.
+    pub fn effective(&self) -> (Vec<Arc<Entry<V>>>, bool) {
+        let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
+        let mut out = Vec::new();
+        let mut frame = Some(self);
+        while let Some(f) = frame {
+            for (h, e) in &f.entries {
+                if seen.insert(*h) {
+                    out.push(Arc::clone(e));
+                }
+            }
+            if f.opaque {
+                return (out, true);
+            }
+            frame = f.parent.as_deref();
+        }
+        (out, false)
+    }
+
+    /// A parentless frame holding `entries` (shared, not cloned): how snapshots are built.
+    pub fn from_entries(entries: &[Arc<Entry<V>>]) -> Result<Self, Collision> {
+        let mut frame = Frame::new(None, false);
+        for e in entries {
+            frame.insert_entry(crate::hash::key_hash(e.key()), Arc::clone(e))?;
+        }
+        Ok(frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::key_hash;
+
+    fn frame(parent: Option<Arc<Frame<i64>>>, kv: &[(&str, i64)]) -> Arc<Frame<i64>> {
+        let mut f = Frame::new(parent, false);
+        for (k, v) in kv {
+            f.insert(key_hash(k), k, *v).unwrap();
+        }
+        Arc::new(f)
+    }
+
+    fn get(f: &Frame<i64>, k: &str) -> Option<i64> {
+        match f.lookup(key_hash(k), k).unwrap() {
+            Lookup::Found(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn inner_wins_and_outer_is_untouched() {
+        let outer = frame(None, &[("a", 1), ("b", 2)]);
+        let inner = frame(Some(outer.clone()), &[("a", 10)]);
+        assert_eq!(get(&inner, "a"), Some(10));
+        assert_eq!(get(&inner, "b"), Some(2));
+        assert_eq!(get(&outer, "a"), Some(1));
+        assert_eq!(get(&inner, "c"), None);
+    }
+
+    #[test]
+    fn writes_copy_the_frame() {
+        let f = frame(None, &[("a", 1)]);
+        let g = f.with_entry(key_hash("b"), "b", 2).unwrap();
+        assert_eq!(get(&f, "b"), None);
+        assert_eq!(get(&g, "b"), Some(2));
+        assert_eq!(get(&g, "a"), Some(1));
+    }
+
+    #[test]
+    fn collisions_are_errors() {
+        let mut f: Frame<i64> = Frame::new(None, false);
+        f.insert(7, "a", 1).unwrap();
+        let err = f.insert(7, "b", 2).unwrap_err();
+        assert_eq!((err.stored.as_str(), err.requested.as_str()), ("a", "b"));
+        assert!(f.lookup(7, "b").is_err());
+    }
+
+    #[test]
+    fn opaque_frames_hide() {
+        let outer = frame(None, &[("a", 1)]);
+        let hidden = Arc::new(Frame::new(Some(outer), true));
+        assert!(matches!(
+            hidden.lookup(key_hash("a"), "a").unwrap(),
+            Lookup::Hidden
+        ));
+        let (entries, cut) = hidden.effective();
+        assert!(entries.is_empty() && cut);
+    }
+
+    #[test]
+    fn effective_prefers_inner() {
+        let outer = frame(None, &[("a", 1), ("b", 2)]);
+        let inner = frame(Some(outer), &[("a", 10)]);
+        let (entries, cut) = inner.effective();
+        let mut kv: Vec<(String, i64)> = entries
+            .iter()
+            .map(|e| (e.key().to_owned(), *e.value()))
+            .collect();
+        kv.sort();
+        assert_eq!(kv, vec![("a".into(), 10), ("b".into(), 2)]);
+        assert!(!cut);
+    }
+}
