@@ -1,13 +1,13 @@
 """The one coercion table (DESIGN §5), shared by the accessor, auto_param, the CLI, env and the
 dataclass adapter.
 
-| target         | accepted                                                  | rejected             |
-|----------------|-----------------------------------------------------------|----------------------|
-| bool           | bool; int 0 or 1; str true/false/yes/no/on/off/1/0/t/f/y/n | other ints/strs, floats |
-| int            | int; integral float; str of an int or integral float      | "3.7", "abc", bool   |
-| float          | int, float; str of a number incl. inf/nan                 | "abc", bool          |
-| str            | str                                                       | numbers, bools, containers |
-| list/tuple/set | sequence; a string in YAML flow form ("[1, 2]")           | scalars              |
+- bool: bool; int 0 or 1; str true/false/yes/no/on/off/1/0/t/f/y/n (any case).
+  Rejected: other ints and strings, floats.
+- int: int; integral float; str of an int or integral float ("1_000", "1e3").
+  Rejected: "3.7", "abc", bool.
+- float: int, float; str of a number incl. inf/nan. Rejected: "abc", bool.
+- str: str. Rejected: numbers, bools, containers.
+- list/tuple/set: a sequence; a string in YAML flow form ("[1, 2]"). Rejected: scalars.
 
 Override strings (``-D``, ``k=v``, env) arrive as :class:`Raw`: typed by whoever reads them,
 and parsed as a YAML 1.2 flow scalar when the reader declares no type.
@@ -261,9 +261,10 @@ def _convert_union(v: Any, args: tuple[Any, ...], raw: bool) -> Any:
         return None
     if raw and type(None) in args and parse_scalar(v) is None:
         return None
-    for arg in args:  # an exact type match wins over conversion
-        if isinstance(arg, type) and type(v) is arg:
-            return v
+    if not raw:  # a value that already has one of the types keeps it; raw text goes in order
+        for arg in args:
+            if isinstance(arg, type) and type(v) is arg:
+                return v
     reasons = []
     for arg in args:
         if arg is type(None):
@@ -296,7 +297,7 @@ def _convert_generic(v: Any, origin: Any, args: tuple[Any, ...], raw: bool) -> A
             seq = list(items)
             if len(seq) != len(args):
                 raise _Fail(f"expected {len(args)} items, got {len(seq)}")
-            return tuple(_convert(x, a, raw) for x, a in zip(seq, args))
+            return tuple(_convert(x, a, raw) for x, a in zip(seq, args, strict=True))
         item_t = args[0] if args else Any
         converted = [_convert(x, item_t, raw) for x in items]
         return list(converted) if origin is Sequence else origin(converted)

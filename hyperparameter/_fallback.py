@@ -36,9 +36,7 @@ class Frame:
 
     __slots__ = ("depth", "entries", "opaque", "parent", "serial")
 
-    def __init__(
-        self, parent: Frame | None, entries: _Entries, opaque: bool, serial: int
-    ) -> None:
+    def __init__(self, parent: Frame | None, entries: _Entries, opaque: bool, serial: int) -> None:
         self.parent = parent
         self.entries = entries
         self.opaque = opaque
@@ -56,7 +54,9 @@ _snapshot: _Entries | None = None
 _serials = itertools.count(1)
 
 
-def bind(var: ContextVar[Any], scope_error: type[Exception], invalid_key_error: type[Exception]) -> None:
+def bind(
+    var: ContextVar[Any], scope_error: type[Exception], invalid_key_error: type[Exception]
+) -> None:
     """Registers the context variable and the exception classes; called once by storage.py."""
     global _var, _scope_error, _bound
     if _bound:
@@ -70,9 +70,7 @@ def _current() -> Frame | None:
 
 
 def _collision(h: int, stored: str, requested: str) -> Exception:
-    return _scope_error(
-        f"hash collision: keys {stored!r} and {requested!r} both hash to {h:#018x}"
-    )
+    return _scope_error(f"hash collision: keys '{stored}' and '{requested}' both hash to {h:#018x}")
 
 
 def get(hash: int, key: str, default: Any) -> Any:

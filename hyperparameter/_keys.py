@@ -107,8 +107,14 @@ def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
     return None
 
 
+_SCALARS = frozenset({int, float, str, bool, type(None), bytes})
+
+
 def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index."""
+    if type(value) in _SCALARS and prefix:
+        out[prefix] = value
+        return
     children = _children(value)
     if children is not None:
         for name, child in children:
@@ -119,6 +125,8 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     out[prefix] = value
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
+            # Each item is stored whole under `key.N`; a group item also by its leaves.
+            out[f"{prefix}.{i}"] = item
             flatten(f"{prefix}.{i}", item, out)
 
 

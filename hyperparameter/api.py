@@ -40,6 +40,8 @@ class _Accessor:
 
     # Odd names: attribute access on an accessor is the key namespace.
     __slots__ = ("__dict__", "_hp_hash", "_hp_key")
+    _hp_key: str
+    _hp_hash: int
 
     def __init__(self, key: str, h: int) -> None:
         object.__setattr__(self, "_hp_key", key)
@@ -67,8 +69,8 @@ class _Accessor:
         if v is _MISSING:
             return default
         if type(v) is type(default):
-            return v  # type: ignore[no-any-return]
-        return _typed(v, default, self._hp_key)
+            return v
+        return _typed(v, default, self._hp_key)  # type: ignore[no-any-return]
 
     @overload
     def __call__(self) -> Any: ...
@@ -173,7 +175,7 @@ class _ScopeMeta(type):
     def __getitem__(cls, item: Any) -> Any:
         if isinstance(item, str):
             return _accessor(item)
-        return cls.__class_getitem__(item)  # type: ignore[attr-defined]
+        return cls.__class_getitem__(item)
 
 
 class param_scope(Generic[T], metaclass=_ScopeMeta):
@@ -191,6 +193,9 @@ class param_scope(Generic[T], metaclass=_ScopeMeta):
     """
 
     __slots__ = ("_hp_items", "_hp_opaque", "_hp_tokens")
+    _hp_items: list[tuple[int, str, Any]]
+    _hp_opaque: bool
+    _hp_tokens: list[tuple[Any, int]]
 
     def __init__(self, *assignments: Any, **values: Any) -> None:
         object.__setattr__(self, "_hp_items", _items(assignments, values))
@@ -204,8 +209,9 @@ class param_scope(Generic[T], metaclass=_ScopeMeta):
     def __exit__(self, *exc: object) -> None:
         if not self._hp_tokens:
             raise ScopeError("param_scope exited without being entered")
-        token, serial = self._hp_tokens.pop()
+        token, serial = self._hp_tokens[-1]
         _exit(token, serial)
+        self._hp_tokens.pop()
 
     def __getattr__(self, name: str) -> _Accessor:
         return _ScopeMeta.__getattr__(type(self), name)
@@ -272,7 +278,7 @@ class _Inject:
             if p.default is p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
             key = f"{namespace}.{p.name}"
-            target = hints.get(p.name, None)
+            target = hints.get(p.name)
             if target is None and p.default is not None:
                 target = type(p.default)
             if p.kind is p.POSITIONAL_ONLY:
@@ -345,7 +351,9 @@ def _wrap(fn: Callable[P, R], namespace: str, skip: int = 0) -> Callable[P, R]:
 def _decorate(target: Any, namespace: str) -> Any:
     check_key(namespace)
     if isinstance(target, type):
-        init = target.__init__
+        init = target.__dict__.get("__init__")
+        if init is None:  # inherited: wrap the class's effective initializer
+            init = target.__init__  # type: ignore[misc]
         if init is object.__init__:
             return target
         target.__init__ = _wrap(init, namespace, skip=1)  # type: ignore[misc]

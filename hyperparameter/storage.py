@@ -35,9 +35,7 @@ _EXPECTED_CORE_VERSION = "0.7.0"
 def _select() -> tuple[Any, Literal["rust", "python"]]:
     wanted = os.environ.get("HYPERPARAMETER_BACKEND", "").strip().lower()
     if wanted not in ("", "rust", "python"):
-        raise ImportError(
-            f"HYPERPARAMETER_BACKEND={wanted!r}: expected 'rust' or 'python'"
-        )
+        raise ImportError(f"HYPERPARAMETER_BACKEND={wanted!r}: expected 'rust' or 'python'")
     if wanted == "python":
         return _fallback, "python"
     try:
@@ -136,8 +134,9 @@ class TLSKVStorage:
         """Pops the frame pushed by the matching :meth:`enter`."""
         if not self._stack:
             raise ScopeError("TLSKVStorage.exit() without a matching enter()")
-        token, serial = self._stack.pop()
+        token, serial = self._stack[-1]
         exit(token, serial)
+        self._stack.pop()
 
     def get(self, key: str) -> Any:
         """The effective value of ``key``."""

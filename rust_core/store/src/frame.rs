@@ -76,7 +76,7 @@ impl fmt::Display for Collision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "hash collision: keys {:?} and {:?} both hash to {:#018x}",
+            "hash collision: keys '{}' and '{}' both hash to {:#018x}",
             self.stored, self.requested, self.hash
         )
     }

@@ -1,0 +1,95 @@
+"""Key grammar and hashing (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hyperparameter as hp
+from hyperparameter import _keys, storage
+from hyperparameter.errors import InvalidKeyError, ScopeError
+
+VECTORS = json.loads((Path(__file__).parent / "data" / "xxh64_vectors.json").read_text("utf-8"))
+
+
+def test_vector_file_has_the_required_cases() -> None:
+    keys = {v["key"] for v in VECTORS["vectors"]}
+    assert {"12345", "0123456789abcdefghijklmnopqrstuvwxyz"} <= keys
+    assert any(any("\u4e00" <= c <= "\u9fff" for c in k) for k in keys)  # CJK
+    assert any(any(ord(c) > 0xFFFF for c in k) for k in keys)  # emoji (astral plane)
+    assert any(len(k) > 200 and ".." not in k for k in keys)  # long, no empty segment
+
+
+@pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: repr(v["key"])[:30])
+def test_golden_vectors(vector: dict[str, Any]) -> None:
+    assert storage.xxh64(vector["key"]) == vector["hash"]
+    assert storage._impl.xxh64(vector["key"]) == vector["hash"]  # Rust const fn or fallback
+
+
+def test_required_vectors() -> None:
+    assert storage.xxh64("12345") == 13461425039964245335
+    assert storage.xxh64("0123456789abcdefghijklmnopqrstuvwxyz") == 5308235351123835395
+
+
+VALID = ["a", "a.b", "model.lr", "a.0.b", "learning-rate.x", "_private", "模型.学习率", "x.007"]
+INVALID = ["", ".", "a.", ".a", "a..b", "a b", "1a", "-a", "a.-b", "a/b", "a.$", "🚀", "a.b c"]
+
+
+@pytest.mark.parametrize("key", VALID)
+def test_valid_keys(key: str) -> None:
+    assert _keys.check_key(key) == key
+    with hp.param_scope(**{key: 1}):
+        assert hp.param_scope[key]() == 1
+
+
+@pytest.mark.parametrize("key", INVALID)
+def test_invalid_keys_every_entry_point(key: str) -> None:
+    with pytest.raises(InvalidKeyError) as e:
+        hp.param_scope(**{key: 1})
+    assert e.value.key == key
+    with pytest.raises(InvalidKeyError):
+        hp.param_scope(f"{key}=1")
+    with pytest.raises(InvalidKeyError):
+        hp.param_scope[key] | 0
+    with pytest.raises(InvalidKeyError):
+        storage.TLSKVStorage().put(key, 1)
+    with pytest.raises(InvalidKeyError):
+        hp.auto_param(key)(lambda x=1: x)
+
+
+def test_mapping_key_with_dot_is_one_bad_segment() -> None:
+    with pytest.raises(InvalidKeyError, match=r"may not contain '\.'"):
+        hp.param_scope({"search.exclude": {"a": 1}})
+    with pytest.raises(InvalidKeyError):
+        hp.param_scope(model={"a b": 1})
+
+
+def test_invalid_key_message_names_the_key() -> None:
+    with pytest.raises(InvalidKeyError, match=r"invalid key 'a\.\.b': empty segment"):
+        hp.param_scope(**{"a..b": 1})
+
+
+def test_forced_collision_is_an_error_not_an_alias() -> None:
+    h = storage.xxh64("model.a")
+    with _keys.forced_hash("model.b", h):
+        with pytest.raises(ScopeError, match=r"hash collision: keys 'model\.a' and 'model\.b'"):
+            hp.param_scope(**{"model.a": 1, "model.b": 2}).__enter__()
+        with hp.param_scope(**{"model.a": 1}):
+            with pytest.raises(ScopeError, match="hash collision"):
+                hp.param_scope.model.b | 0
+            with pytest.raises(ScopeError, match="hash collision"):
+                hp.param_scope.model.b = 2
+            assert hp.param_scope.model.a() == 1
+        with hp.param_scope(**{"model.b": 2}):  # alone, the forced hash is just a hash
+            assert hp.param_scope.model.b() == 2
+
+
+def test_forced_collision_against_the_snapshot() -> None:
+    h = storage.xxh64("x.a")
+    with hp.param_scope(**{"x.a": 1}):
+        hp.param_scope.frozen()
+    with _keys.forced_hash("x.b", h), pytest.raises(ScopeError, match="hash collision"):
+        hp.param_scope.x.b | 0
