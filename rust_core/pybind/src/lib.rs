@@ -19,13 +19,13 @@ static STORE: Store<Py<PyAny>> = Store::new();
 static SERIAL: AtomicU64 = AtomicU64::new(1);
 
 /// What `bind` registers: the context variable and the exception classes of `errors.py`.
-struct Bound_ {
+struct Binding {
     var: Py<PyAny>,
     scope_error: Py<PyType>,
     invalid_key_error: Py<PyType>,
 }
 
-static BOUND: PyOnceLock<Bound_> = PyOnceLock::new();
+static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
 
 /// One frame of the chain, as held by the context variable.
 #[pyclass(frozen, name = "Frame", module = "hyperparameter._core")]
@@ -53,7 +53,7 @@ impl PyFrame {
     }
 }
 
-fn bound(py: Python<'_>) -> PyResult<&Bound_> {
+fn bound(py: Python<'_>) -> PyResult<&Binding> {
     BOUND
         .get(py)
         .ok_or_else(|| PyRuntimeError::new_err("hyperparameter._core is not bound"))
@@ -113,15 +113,19 @@ fn bind(
 ) -> PyResult<()> {
     // SAFETY: type check only.
     if unsafe { ffi::PyContextVar_CheckExact(var.as_ptr()) } == 0 {
-        return Err(PyValueError::new_err("bind() needs a contextvars.ContextVar"));
+        return Err(PyValueError::new_err(
+            "bind() needs a contextvars.ContextVar",
+        ));
     }
-    let b = Bound_ {
+    let b = Binding {
         var: var.unbind(),
         scope_error: scope_error.unbind(),
         invalid_key_error: invalid_key_error.unbind(),
     };
     if BOUND.set(py, b).is_err() {
-        return Err(PyRuntimeError::new_err("hyperparameter._core is already bound"));
+        return Err(PyRuntimeError::new_err(
+            "hyperparameter._core is already bound",
+        ));
     }
     Ok(())
 }

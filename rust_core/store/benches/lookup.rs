@@ -36,7 +36,10 @@ fn measure(name: &str, mut f: impl FnMut() -> u64) {
         times.push(t.elapsed().as_nanos() as f64 / f64::from(N));
     }
     times.sort_by(f64::total_cmp);
-    println!("{name:<48} min {:6.2} ns  median {:6.2} ns", times[0], times[4]);
+    println!(
+        "{name:<48} min {:6.2} ns  median {:6.2} ns",
+        times[0], times[4]
+    );
 }
 
 fn main() {
@@ -45,21 +48,32 @@ fn main() {
     // The outermost frame's key: the walk crosses all 8 frames.
     const DEEP: hp_store::Key = key!("group0.key3");
     const TOP: hp_store::Key = key!("group7.key3");
-    measure("frame.lookup, key in outermost of 8 frames", || {
-        match black_box(&frames).lookup(black_box(DEEP.hash()), DEEP.text()) {
+    measure(
+        "frame.lookup, key in outermost of 8 frames",
+        || match black_box(&frames).lookup(black_box(DEEP.hash()), DEEP.text()) {
             Ok(Lookup::Found(v)) => *v,
             _ => 0,
-        }
-    });
+        },
+    );
     measure("store.get_with, key in outermost of 8 frames", || {
         store
-            .get_with(Some(black_box(&frames)), black_box(DEEP.hash()), DEEP.text(), |v| *v)
+            .get_with(
+                Some(black_box(&frames)),
+                black_box(DEEP.hash()),
+                DEEP.text(),
+                |v| *v,
+            )
             .unwrap()
             .unwrap_or(0)
     });
     measure("store.get_with, key in innermost frame", || {
         store
-            .get_with(Some(black_box(&frames)), black_box(TOP.hash()), TOP.text(), |v| *v)
+            .get_with(
+                Some(black_box(&frames)),
+                black_box(TOP.hash()),
+                TOP.text(),
+                |v| *v,
+            )
             .unwrap()
             .unwrap_or(0)
     });

@@ -132,10 +132,20 @@ mod tests {
 
     #[test]
     fn grammar() {
-        for ok in ["a", "a.b", "model.lr", "a.0.b", "learning-rate", "_x.y_2", "层.数"] {
+        for ok in [
+            "a",
+            "a.b",
+            "model.lr",
+            "a.0.b",
+            "learning-rate",
+            "_x.y_2",
+            "层.数",
+        ] {
             assert!(check(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ".", "a.", ".a", "a..b", "a b", "1a", "-a", "a.$", "a/b", "a:b"] {
+        for bad in [
+            "", ".", "a.", ".a", "a..b", "a b", "1a", "-a", "a.$", "a/b", "a:b",
+        ] {
             assert!(check(bad).is_err(), "{bad:?}");
         }
     }

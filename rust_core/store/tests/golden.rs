@@ -4,7 +4,10 @@ use hp_store::{key_hash, xxh64, SEED};
 
 #[test]
 fn golden_vectors_match() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/xxh64_vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/xxh64_vectors.json"
+    );
     let text = std::fs::read_to_string(path).expect("golden vector file");
     let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(doc["seed"].as_u64(), Some(SEED));

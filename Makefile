@@ -1,0 +1,25 @@
+# One set of targets, used by developers, pre-commit and .ci/run alike.
+PYTHON ?= python3
+
+.PHONY: install test lint rust bench fuzz
+
+install:            ## build the extension and install the package with dev dependencies
+	$(PYTHON) -m pip install -e '.[dev]'
+
+test:               ## the whole suite, once per store backend
+	HYPERPARAMETER_BACKEND=rust $(PYTHON) -m pytest
+	HYPERPARAMETER_BACKEND=python $(PYTHON) -m pytest
+
+lint:               ## Python linters and type checks
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy --strict hyperparameter
+
+rust:               ## Rust format, lints and tests
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test --workspace
+
+bench:              ## performance suite against peers (release build)
+	$(PYTHON) benchmarks/run.py
+	cargo bench -p hp-store
