@@ -8,11 +8,13 @@ innermost frame by a copy (copy-on-write), so whoever inherited the old frame ne
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
 __all__ = [
     "Frame",
+    "Scope",
     "bind",
     "clear",
     "depth",
@@ -49,20 +51,29 @@ class Frame:
 
 _var: ContextVar[Frame] = ContextVar("hyperparameter.unbound")
 _bound = False
+_hashes: dict[str, int] = {}
+_items_fn: Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[int, str, Any]]]
 _scope_error: type[Exception] = RuntimeError
 _snapshot: _Entries | None = None
 _serials = itertools.count(1)
 
 
 def bind(
-    var: ContextVar[Any], scope_error: type[Exception], invalid_key_error: type[Exception]
+    var: ContextVar[Any],
+    scope_error: type[Exception],
+    invalid_key_error: type[Exception],
+    hashes: dict[str, int],
+    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[int, str, Any]]],
 ) -> None:
-    """Registers the context variable and the exception classes; called once by storage.py."""
-    global _var, _scope_error, _bound
+    """Registers the context variable, the exception classes, the key-hash cache and the
+    general scope-items builder; called once by storage.py."""
+    global _var, _scope_error, _bound, _hashes, _items_fn
     if _bound:
         raise RuntimeError("hyperparameter._fallback is already bound")
     _var, _bound = var, True
     _scope_error = scope_error
+    _hashes = hashes
+    _items_fn = items_fn
 
 
 def _current() -> Frame | None:
@@ -124,6 +135,57 @@ def exit(token: Token[Frame], serial: int) -> None:
         _var.reset(token)
     except (ValueError, RuntimeError) as e:
         raise _scope_error(f"cannot exit scope: {e}") from None
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+
+
+class Scope:
+    """The base of ``param_scope(...)`` objects: the parameters a scope sets, and entering and
+    leaving it. Known keys with scalar values are taken directly; the rest goes through
+    ``_keys.scope_items``."""
+
+    __slots__ = ("_hp_s_items", "_hp_s_opaque", "_hp_s_tokens")
+    _hp_s_items: list[tuple[int, str, Any]]
+    _hp_s_opaque: bool
+    _hp_s_tokens: list[tuple[Token[Frame], int]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Scope:
+        self = object.__new__(cls)
+        items: list[tuple[int, str, Any]] | None = None
+        if not args:
+            items = []
+            for k, v in kwargs.items():
+                h = _hashes.get(k)
+                if h is None or type(v) not in _SCALARS:
+                    items = None
+                    break
+                items.append((h, k, v))
+        if items is None:
+            items = _items_fn(args, kwargs)
+        object.__setattr__(self, "_hp_s_items", items)
+        object.__setattr__(self, "_hp_s_opaque", False)
+        object.__setattr__(self, "_hp_s_tokens", [])
+        return self
+
+    def __enter__(self) -> Scope:
+        self._hp_s_tokens.append(enter(self._hp_s_items, self._hp_s_opaque))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._hp_s_tokens:
+            raise _scope_error("param_scope exited without being entered")
+        token, serial = self._hp_s_tokens[-1]
+        exit(token, serial)
+        self._hp_s_tokens.pop()
+
+    def _hp_make_opaque(self) -> None:
+        """Makes this scope hide every inherited key (``param_scope.empty``)."""
+        object.__setattr__(self, "_hp_s_opaque", True)
+
+    def _hp_keys(self) -> list[str]:
+        """The keys this scope sets, in order."""
+        return [k for _, k, _ in self._hp_s_items]
 
 
 def put(hash: int, key: str, value: Any) -> None:

@@ -10,9 +10,18 @@ from typing import Any
 
 import xxhash
 
+from ._coerce import Raw
 from .errors import InvalidKeyError
 
-__all__ = ["flatten", "forced_hash", "key_hash", "parse_assignment", "split_key", "xxh64"]
+__all__ = [
+    "flatten",
+    "forced_hash",
+    "key_hash",
+    "parse_assignment",
+    "scope_items",
+    "split_key",
+    "xxh64",
+]
 
 SEED = 42
 _INT_SEGMENT = re.compile(r"[0-9]+\Z")
@@ -136,3 +145,35 @@ def parse_assignment(text: str) -> tuple[str, str]:
     if not sep:
         raise ValueError(f"expected 'key=value', got {text!r}")
     return check_key(key.strip()), raw.strip()
+
+
+def _is_group(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        or (dataclasses.is_dataclass(value) and not isinstance(value, type))
+        or _is_model(value)
+    )
+
+
+def scope_items(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[tuple[int, str, Any]]:
+    """The ``(hash, key, value)`` entries of ``param_scope(*args, **kwargs)``.
+
+    Positional arguments are ``"key=value"`` strings (stored raw) or groups (mappings,
+    dataclass or pydantic instances) whose keys are single segments; keyword arguments are
+    dotted keys. Later assignments of the same key win.
+    """
+    flat: dict[str, Any] = {}
+    for a in args:
+        if isinstance(a, str):
+            k, raw = parse_assignment(a)
+            flat[k] = Raw(raw, source=f"param_scope({a!r})")
+        elif _is_group(a):
+            flatten("", a, flat)
+        else:
+            raise TypeError(
+                "param_scope() takes 'key=value' strings, mappings, or dataclass / pydantic "
+                f"instances as positional arguments, not {type(a).__name__}"
+            )
+    for k, v in kwargs.items():
+        flatten(check_key(k), v, flat)
+    return [(key_hash(k), k, v) for k, v in flat.items()]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 from . import storage as _st
-from ._coerce import Raw, coerce, untyped
-from ._keys import check_key, flatten, key_hash, parse_assignment
-from .errors import MissingParameterError, ScopeError
+from ._coerce import coerce, untyped
+from ._keys import check_key, flatten, key_hash
+from .errors import ConversionError, MissingParameterError
 
-__all__ = ["auto_param", "param_scope"]
+__all__ = ["ParamScope", "auto_param", "param_scope"]
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -22,6 +22,8 @@ P = ParamSpec("P")
 C = TypeVar("C", bound=type)
 
 _get = _st.get
+_current = _st.CURRENT_FRAME.get
+_VERSION = _st.SNAPSHOT_VERSION
 _put = _st.put
 _enter = _st.enter
 _exit = _st.exit
@@ -39,13 +41,26 @@ class _Accessor:
     """
 
     # Odd names: attribute access on an accessor is the key namespace.
-    __slots__ = ("__dict__", "_hp_hash", "_hp_key")
+    __slots__ = ("__dict__", "_hp_cache", "_hp_hash", "_hp_key")
     _hp_key: str
     _hp_hash: int
+    # (frame, snapshot version, stored value): frames are immutable, so while the context
+    # points at the same frame object and the snapshot is unchanged, the value is too.
+    _hp_cache: tuple[Any, int, Any]
 
     def __init__(self, key: str, h: int) -> None:
         object.__setattr__(self, "_hp_key", key)
         object.__setattr__(self, "_hp_hash", h)
+        object.__setattr__(self, "_hp_cache", (_MISSING, -1, _MISSING))
+
+    def _hp_value(self) -> Any:
+        frame = _current(None)
+        cache = self._hp_cache
+        if cache[0] is frame and cache[1] == _VERSION[0]:
+            return cache[2]
+        v = _get(self._hp_hash, self._hp_key, _MISSING)
+        object.__setattr__(self, "_hp_cache", (frame, _VERSION[0], v))
+        return v
 
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":
@@ -65,7 +80,13 @@ class _Accessor:
         _write(f"{self._hp_key}.{name}", value)
 
     def __or__(self, default: D) -> D:
-        v = _get(self._hp_hash, self._hp_key, _MISSING)
+        frame = _current(None)
+        cache = self._hp_cache
+        if cache[0] is frame and cache[1] == _VERSION[0]:
+            v = cache[2]
+        else:
+            v = _get(self._hp_hash, self._hp_key, _MISSING)
+            object.__setattr__(self, "_hp_cache", (frame, _VERSION[0], v))
         if v is _MISSING:
             return default
         if type(v) is type(default):
@@ -77,7 +98,7 @@ class _Accessor:
     @overload
     def __call__(self, default: D) -> D: ...
     def __call__(self, default: Any = _MISSING) -> Any:
-        v = _get(self._hp_hash, self._hp_key, _MISSING)
+        v = self._hp_value()
         if v is _MISSING:
             if default is _MISSING:
                 raise MissingParameterError(self._hp_key)
@@ -87,7 +108,7 @@ class _Accessor:
         return _typed(v, default, self._hp_key)
 
     def __bool__(self) -> bool:
-        v = _get(self._hp_hash, self._hp_key, _MISSING)
+        v = self._hp_value()
         return v is not _MISSING and bool(untyped(v))
 
     def __repr__(self) -> str:
@@ -124,62 +145,15 @@ def _write(key: str, value: Any) -> None:
         _put(key_hash(k), k, v)
 
 
-def _items(assignments: tuple[Any, ...], values: dict[str, Any]) -> list[tuple[int, str, Any]]:
-    flat: dict[str, Any] = {}
-    for a in assignments:
-        if isinstance(a, str):
-            k, raw = parse_assignment(a)
-            flat[k] = Raw(raw, source=f"param_scope({a!r})")
-        elif isinstance(a, _Accessor) or a is None or isinstance(a, (int, float, bytes)):
-            raise TypeError(
-                "param_scope() takes 'key=value' strings, mappings, or dataclass / pydantic "
-                f"instances as positional arguments, not {type(a).__name__}"
-            )
-        else:
-            before = len(flat)
-            flatten("", a, flat)
-            if len(flat) == before and not _is_group(a):
-                raise TypeError(
-                    "param_scope() takes 'key=value' strings, mappings, or dataclass / "
-                    f"pydantic instances as positional arguments, not {type(a).__name__}"
-                )
-    for k, v in values.items():
-        flatten(check_key(k), v, flat)
-    return [(key_hash(k), k, v) for k, v in flat.items()]
+if TYPE_CHECKING:
+    from ._core import Scope as _ScopeBase
+else:
+    _ScopeBase = _st.Scope
 
 
-def _is_group(a: Any) -> bool:
-    import dataclasses
-
-    return isinstance(a, Mapping) or (dataclasses.is_dataclass(a) and not isinstance(a, type))
-
-
-class _ScopeMeta(type):
-    """Lets the class itself read and write keys: ``param_scope.model.lr | 0.1``."""
-
-    def __getattr__(cls, name: str) -> _Accessor:
-        if name[:2] == "__":
-            raise AttributeError(name)
-        acc = _accessor(name)
-        # Cached as a class attribute, so the next read (from the class or an instance) is a
-        # plain attribute hit. Method names (`keys`, `frozen`, …) never get here.
-        type.__setattr__(cls, name, acc)
-        return acc
-
-    def __setattr__(cls, name: str, value: Any) -> None:
-        if name[:1] == "_":
-            type.__setattr__(cls, name, value)
-        else:
-            _write(name, value)
-
-    def __getitem__(cls, item: Any) -> Any:
-        if isinstance(item, str):
-            return _accessor(item)
-        return cls.__class_getitem__(item)
-
-
-class param_scope(Generic[T], metaclass=_ScopeMeta):
-    """A scope of parameters: a context manager that pushes one frame on the current context.
+class ParamScope(_ScopeBase):
+    """What ``param_scope(...)`` returns: a context manager that pushes one frame on the current
+    context, and the dynamic handle bound by ``with ... as ps``.
 
     >>> with param_scope(**{"model.lr": 0.1}, model={"layers": 8}) as ps:
     ...     ps.model.lr | 0.0, param_scope.model.layers()
@@ -192,29 +166,12 @@ class param_scope(Generic[T], metaclass=_ScopeMeta):
     (``ps.a.b = 1``, ``param_scope.a.b = 1``) go to the innermost frame and end with it.
     """
 
-    __slots__ = ("_hp_items", "_hp_opaque", "_hp_tokens")
-    _hp_items: list[tuple[int, str, Any]]
-    _hp_opaque: bool
-    _hp_tokens: list[tuple[Any, int]]
-
-    def __init__(self, *assignments: Any, **values: Any) -> None:
-        object.__setattr__(self, "_hp_items", _items(assignments, values))
-        object.__setattr__(self, "_hp_opaque", False)
-        object.__setattr__(self, "_hp_tokens", [])
-
-    def __enter__(self) -> param_scope[T]:
-        self._hp_tokens.append(_enter(self._hp_items, self._hp_opaque))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._hp_tokens:
-            raise ScopeError("param_scope exited without being entered")
-        token, serial = self._hp_tokens[-1]
-        _exit(token, serial)
-        self._hp_tokens.pop()
+    __slots__ = ()
 
     def __getattr__(self, name: str) -> _Accessor:
-        return _ScopeMeta.__getattr__(type(self), name)
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return _accessor(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         _write(name, value)
@@ -237,6 +194,41 @@ class param_scope(Generic[T], metaclass=_ScopeMeta):
         """Hides every effective key until the innermost frame exits."""
         _st.clear()
 
+    def __repr__(self) -> str:
+        return f"param_scope({', '.join(self._hp_keys())})"
+
+
+class _ParamScopeEntry:
+    """``param_scope``: build a scope with ``param_scope(...)`` (see :class:`ParamScope`), or
+    read and write the current context's parameters directly: ``param_scope.model.lr | 0.1``,
+    ``param_scope["model.lr"]``, ``param_scope.model.lr = 0.2``.
+
+    ``param_scope.frozen()`` replaces the global snapshot with the current parameters;
+    ``param_scope.empty(...)`` is a scope that hides every inherited key.
+    """
+
+    __slots__ = ("__dict__",)
+
+    # Calling the entry builds a scope: `param_scope(**kw)` is `ParamScope(**kw)`.
+    __call__ = ParamScope
+
+    def __getattr__(self, name: str) -> _Accessor:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        acc = _accessor(name)
+        # Cached in the instance dict: the next `param_scope.<name>` is a plain attribute hit.
+        self.__dict__[name] = acc
+        return acc
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _write(name, value)
+
+    def __getitem__(self, key: str) -> _Accessor:
+        return _accessor(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _write(key, value)
+
     @staticmethod
     def frozen() -> None:
         """Replaces the global snapshot with the current effective parameters.
@@ -245,35 +237,41 @@ class param_scope(Generic[T], metaclass=_ScopeMeta):
         """
         _st.freeze()
 
-    @classmethod
-    def empty(cls, *assignments: Any, **values: Any) -> param_scope[T]:
+    @staticmethod
+    def empty(*assignments: Any, **values: Any) -> ParamScope:
         """A scope that hides every inherited key, the frozen snapshot included."""
-        scope = cls(*assignments, **values)
-        object.__setattr__(scope, "_hp_opaque", True)
+        scope = ParamScope(*assignments, **values)
+        scope._hp_make_opaque()
         return scope
 
     def __repr__(self) -> str:
-        keys = ", ".join(k for _, k, _ in self._hp_items)
-        return f"param_scope({keys})"
+        return "<hyperparameter.param_scope>"
+
+
+param_scope = _ParamScopeEntry()
 
 
 # --------------------------------------------------------------------------- auto_param
 
 
 class _Inject:
-    """What one decorated callable injects: its parameters with defaults, precomputed."""
+    """What one decorated callable injects: its parameters with defaults, precomputed.
 
-    __slots__ = ("namespace", "pos_only", "specs")
+    The values found in scope are cached against (current frame object, snapshot version):
+    frames are immutable, so while both are unchanged so are the values, and a call costs one
+    ``ContextVar.get`` instead of one store read per parameter.
+    """
+
+    __slots__ = ("cache", "pos_only", "specs")
 
     def __init__(self, fn: Callable[..., Any], namespace: str, skip: int) -> None:
-        self.namespace = namespace
         sig = inspect.signature(fn)
         try:
             hints = typing.get_type_hints(fn)
         except Exception:  # unresolvable string annotations: fall back to the defaults' types
             hints = {}
         specs: list[tuple[str, str, int, Any, int]] = []
-        pos_only: list[tuple[int, str, Any]] = []
+        self.pos_only: dict[str, tuple[int, Any]] = {}
         for i, p in enumerate(list(sig.parameters.values())[skip:]):
             if p.default is p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue
@@ -281,40 +279,64 @@ class _Inject:
             target = hints.get(p.name)
             if target is None and p.default is not None:
                 target = type(p.default)
-            if p.kind is p.POSITIONAL_ONLY:
-                pos_only.append((i + skip, p.name, p.default))
             pos = i + skip if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else -1
+            if p.kind is p.POSITIONAL_ONLY:
+                self.pos_only[p.name] = (pos, p.default)
             specs.append((p.name, key, key_hash(key), target, pos))
         self.specs = specs
-        self.pos_only = pos_only
+        # (frame, snapshot version, found, values aligned with specs: value, _MISSING or _Failed)
+        self.cache: tuple[Any, int, list[tuple[str, int, Any, Exception | None]], tuple[Any, ...]]
+        self.cache = (_MISSING, -1, [], ())
 
-    def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        n = len(args)
-        extra: dict[int, Any] | None = None
+    def resolve(self) -> list[tuple[str, int, Any, Exception | None]]:
+        """The parameters the current scope sets: ``(name, position, value, error)``.
+
+        A value that fails coercion is kept as its error, raised only if it is injected.
+        """
+        frame = _current(None)
+        version = _VERSION[0]
+        cache = self.cache
+        if cache[0] is frame and cache[1] == version:
+            return cache[2]
+        found: list[tuple[str, int, Any, Exception | None]] = []
+        values: list[Any] = []
         for name, key, h, target, pos in self.specs:
-            if pos >= 0 and pos < n:
-                continue
-            if name in kwargs:
-                continue
             v = _get(h, key, _MISSING)
             if v is _MISSING:
+                values.append(_MISSING)
                 continue
+            err: Exception | None = None
             if v is not None:
-                if target is None:
-                    v = untyped(v)
-                elif type(v) is not target:
-                    v = coerce(v, target, key)
-            if self.pos_only and any(name == po[1] for po in self.pos_only):
-                if extra is None:
-                    extra = {}
-                extra[pos] = v
+                try:
+                    v = untyped(v) if target is None else coerce(v, target, key)
+                except ConversionError as e:
+                    err = e
+            found.append((name, pos, v, err))
+            values.append(v if err is None else _Failed(err))
+        self.cache = (frame, version, found, tuple(values))
+        return found
+
+    def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        found = self.resolve()
+        if not found:
+            return args
+        n = len(args)
+        late: dict[int, Any] | None = None
+        for name, pos, v, err in found:
+            if (pos >= 0 and pos < n) or name in kwargs:
+                continue
+            if err is not None:
+                raise err
+            if self.pos_only and name in self.pos_only:
+                late = late or {}
+                late[pos] = v
             else:
                 kwargs[name] = v
-        if extra:
+        if late:  # positional-only parameters cannot be passed by name
             full = list(args)
-            for i, _, default in self.pos_only:
-                if i >= len(full):
-                    full.append(extra.get(i, default))
+            for pos, default in sorted(self.pos_only.values(), key=lambda t: t[0]):
+                if pos >= len(full):
+                    full.append(late.get(pos, default))
             return tuple(full)
         return args
 
@@ -324,6 +346,94 @@ class _Decorator(Protocol):
     def __call__(self, target: C) -> C: ...
     @overload
     def __call__(self, target: Callable[P, R]) -> Callable[P, R]: ...
+
+
+class _Failed:
+    """A scope value that failed coercion, raised only if it is injected."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _raise(failed: _Failed) -> Any:
+    raise failed.error
+
+
+def _compile(fn: Callable[..., Any], inject: _Inject, skip: int) -> Callable[..., Any]:
+    """A wrapper with ``fn``'s own parameter list, generated like ``dataclasses`` does.
+
+    Defaulted parameters get a private sentinel default; each one left at the sentinel takes
+    the scope's value, or else the original default. No ``*args``/``**kwargs`` packing, one
+    ``ContextVar.get`` and a cache check per call.
+    """
+    params = list(inspect.signature(fn).parameters.values())
+    injected = {name: i for i, (name, *_rest) in enumerate(inject.specs)}
+    ns: dict[str, Any] = {
+        "_hp_fn": fn,
+        "_hp_inject": inject,
+        "_hp_current": _current,
+        "_hp_version": _VERSION,
+        "_hp_M": _MISSING,
+        "_hp_Failed": _Failed,
+        "_hp_raise": _raise,
+    }
+    sig: list[str] = []
+    call: list[str] = []
+    body: list[str] = []
+    seen_pos_only = False
+    star = False
+    for i, p in enumerate(params):
+        name = p.name
+        if p.kind is p.POSITIONAL_ONLY:
+            seen_pos_only = True
+        elif seen_pos_only:
+            sig.append("/")
+            seen_pos_only = False
+        if p.kind is p.VAR_POSITIONAL:
+            sig.append(f"*{name}")
+            call.append(f"*{name}")
+            star = True
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            sig.append(f"**{name}")
+            call.append(f"**{name}")
+            continue
+        if p.kind is p.KEYWORD_ONLY and not star:
+            sig.append("*")
+            star = True
+        if name in injected and i >= skip:
+            ns[f"_hp_d_{name}"] = p.default
+            sig.append(f"{name}=_hp_M")
+            j = injected[name]
+            body.append(
+                f"    if {name} is _hp_M:\n"
+                f"        {name} = _hp_vals[{j}]\n"
+                f"        if {name} is _hp_M: {name} = _hp_d_{name}\n"
+                f"        elif type({name}) is _hp_Failed: _hp_raise({name})"
+            )
+        elif p.default is not p.empty:
+            ns[f"_hp_d_{name}"] = p.default
+            sig.append(f"{name}=_hp_d_{name}")
+        else:
+            sig.append(name)
+        call.append(f"{name}={name}" if p.kind is p.KEYWORD_ONLY else name)
+    if seen_pos_only:
+        sig.append("/")
+    src = (
+        f"def wrapper({', '.join(sig)}):\n"
+        "    _hp_c = _hp_inject.cache\n"
+        "    if _hp_c[0] is _hp_current(None) and _hp_c[1] == _hp_version[0]:\n"
+        "        _hp_vals = _hp_c[3]\n"
+        "    else:\n"
+        "        _hp_inject.resolve()\n"
+        "        _hp_vals = _hp_inject.cache[3]\n"
+        + "\n".join(body)
+        + f"\n    return _hp_fn({', '.join(call)})\n"
+    )
+    exec(compile(src, f"<auto_param {getattr(fn, '__qualname__', fn)}>", "exec"), ns)
+    return ns["wrapper"]  # type: ignore[no-any-return]
 
 
 def _wrap(fn: Callable[P, R], namespace: str, skip: int = 0) -> Callable[P, R]:
@@ -337,11 +447,7 @@ def _wrap(fn: Callable[P, R], namespace: str, skip: int = 0) -> Callable[P, R]:
 
         wrapper: Any = async_wrapper
     else:
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            args = inject(args, kwargs)
-            return fn(*args, **kwargs)
+        wrapper = functools.wraps(fn)(_compile(fn, inject, skip))
 
     wrapper._auto_param_namespace = namespace
     wrapper._auto_param_wrapped = fn

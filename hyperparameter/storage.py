@@ -15,7 +15,7 @@ import warnings
 from contextvars import ContextVar
 from typing import Any, Literal
 
-from . import _fallback
+from . import _fallback, _keys
 from ._keys import key_hash
 from ._keys import xxh64 as xxh64
 from .errors import InvalidKeyError, MissingParameterError, ScopeError
@@ -65,19 +65,36 @@ _impl, _backend = _select()
 #: The context variable holding the current frame: asyncio tasks inherit it on creation, and
 #: every thread starts without one.
 CURRENT_FRAME: ContextVar[Any] = ContextVar("hyperparameter.frame")
-_impl.bind(CURRENT_FRAME, ScopeError, InvalidKeyError)
+_impl.bind(CURRENT_FRAME, ScopeError, InvalidKeyError, _keys._HASHES, _keys.scope_items)
 
 has_rust_backend: bool = _backend == "rust"
 
 # The protocol both backends implement, re-exported for api.py.
+Scope = _impl.Scope
 get = _impl.get
 enter = _impl.enter
 exit = _impl.exit
 put = _impl.put
 clear = _impl.clear
 effective = _impl.effective
-freeze = _impl.freeze
-reset_snapshot = _impl.reset_snapshot
+
+#: Bumped whenever the frozen snapshot changes. Frames are immutable, so (current frame object,
+#: snapshot version) determines every read: accessors and ``auto_param`` cache on it.
+SNAPSHOT_VERSION: list[int] = [0]
+
+
+def freeze() -> None:
+    """Replaces the global snapshot with the current context's effective parameters."""
+    _impl.freeze()
+    SNAPSHOT_VERSION[0] += 1
+
+
+def reset_snapshot() -> None:
+    """Drops the global snapshot."""
+    _impl.reset_snapshot()
+    SNAPSHOT_VERSION[0] += 1
+
+
 depth = _impl.depth
 
 

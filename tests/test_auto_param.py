@@ -165,3 +165,49 @@ def test_wrapping_a_partial_and_a_method() -> None:
 def test_invalid_namespace() -> None:
     with pytest.raises(TypeError):
         auto_param(3)  # type: ignore[call-overload]
+
+
+def test_var_args_and_var_kwargs_pass_through() -> None:
+    @auto_param("v")
+    def v(a: int, b: int = 1, *rest: int, c: int = 2, **extra: int) -> tuple[Any, ...]:
+        return a, b, rest, c, extra
+
+    with param_scope(**{"v.b": 10, "v.c": 20}):
+        assert v(0) == (0, 10, (), 20, {})
+        assert v(0, 1, 2, 3, x=4) == (0, 1, (2, 3), 20, {"x": 4})
+        assert v(0, c=5) == (0, 10, (), 5, {})
+
+
+def test_parameter_names_that_look_internal() -> None:
+    @auto_param("w")
+    def w(fn: int = 1, cache: int = 2, current: int = 3, _hp: int = 4) -> tuple[int, ...]:
+        return fn, cache, current, _hp
+
+    with param_scope(**{"w.cache": 20}):
+        assert w() == (1, 20, 3, 4)
+
+
+def test_a_bad_value_only_fails_when_it_is_injected() -> None:
+    @auto_param("e")
+    def e(n: int = 0) -> int:
+        return n
+
+    with param_scope(**{"e.n": "abc"}):
+        assert e(5) == 5
+        assert e(n=6) == 6
+        with pytest.raises(ConversionError):
+            e()
+
+
+def test_next_call_sees_a_nested_override_and_a_write() -> None:
+    calls = []
+    with param_scope(**{"model.lr": 0.1}):
+        calls.append(build()[0])
+        with param_scope(**{"model.lr": 0.2}):
+            calls.append(build()[0])
+            param_scope.model.lr = 0.3
+            calls.append(build()[0])
+        calls.append(build()[0])
+        param_scope.frozen()
+    calls.append(build()[0])
+    assert calls == [0.1, 0.2, 0.3, 0.1, 0.1]

@@ -11,7 +11,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
 type PyFrameInner = Frame<Py<PyAny>>;
 
@@ -23,6 +23,11 @@ struct Binding {
     var: Py<PyAny>,
     scope_error: Py<PyType>,
     invalid_key_error: Py<PyType>,
+    /// `_keys._HASHES`: validated key -> hash. Python owns validation and the hash cache
+    /// (including the test hook that forces collisions); `Scope()` only reads it.
+    hashes: Py<PyDict>,
+    /// `api._items(args, kwargs)`: the general path of `Scope()` (strings, groups, new keys).
+    items_fn: Py<PyAny>,
 }
 
 static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
@@ -110,6 +115,8 @@ fn bind(
     var: Bound<'_, PyAny>,
     scope_error: Bound<'_, PyType>,
     invalid_key_error: Bound<'_, PyType>,
+    hashes: Bound<'_, PyDict>,
+    items_fn: Bound<'_, PyAny>,
 ) -> PyResult<()> {
     // SAFETY: type check only.
     if unsafe { ffi::PyContextVar_CheckExact(var.as_ptr()) } == 0 {
@@ -121,6 +128,8 @@ fn bind(
         var: var.unbind(),
         scope_error: scope_error.unbind(),
         invalid_key_error: invalid_key_error.unbind(),
+        hashes: hashes.unbind(),
+        items_fn: items_fn.unbind(),
     };
     if BOUND.set(py, b).is_err() {
         return Err(PyRuntimeError::new_err(
@@ -142,19 +151,19 @@ fn get(py: Python<'_>, hash: u64, key: &str, default: Py<PyAny>) -> PyResult<Py<
     }
 }
 
-/// Pushes a frame holding `items` (`(hash, key, value)` tuples); returns `(token, serial)`.
-#[pyfunction]
-fn enter<'py>(
+type Item = (u64, String, Py<PyAny>);
+
+/// Pushes a frame holding `items` on the current context; returns `(token, serial)`.
+fn push<'py, 'a>(
     py: Python<'py>,
-    items: &Bound<'py, PyList>,
+    items: impl IntoIterator<Item = (u64, &'a str, Py<PyAny>)>,
     opaque: bool,
-) -> PyResult<Bound<'py, PyTuple>> {
+) -> PyResult<(Bound<'py, PyAny>, u64)> {
     let parent = current(py)?.map(|f| Arc::clone(&f.get().frame));
     let mut frame = Frame::new(parent, opaque);
-    for item in items.iter() {
-        let (hash, key, value): (u64, String, Py<PyAny>) = item.extract()?;
+    for (hash, key, value) in items {
         frame
-            .insert(hash, &key, value)
+            .insert(hash, key, value)
             .map_err(|e| collision(py, e))?;
     }
     let serial = next_serial();
@@ -165,12 +174,34 @@ fn enter<'py>(
             serial,
         },
     )?;
-    PyTuple::new(py, [token.into_any(), serial.into_pyobject(py)?.into_any()])
+    Ok((token, serial))
+}
+
+/// Pushes a frame holding `items` (`(hash, key, value)` tuples); returns `(token, serial)`.
+#[pyfunction]
+fn enter<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyList>,
+    opaque: bool,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let items: Vec<Item> = items.extract()?;
+    let (token, serial) = push(
+        py,
+        items
+            .iter()
+            .map(|(h, k, v)| (*h, k.as_str(), v.clone_ref(py))),
+        opaque,
+    )?;
+    PyTuple::new(py, [token, serial.into_pyobject(py)?.into_any()])
 }
 
 /// Pops the frame entered with `serial`, restoring the context through `token`.
 #[pyfunction]
 fn exit(py: Python<'_>, token: Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
+    pop(py, &token, serial)
+}
+
+fn pop(py: Python<'_>, token: &Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
     let b = bound(py)?;
     let cur = current(py)?;
     let found = cur.as_ref().map(|f| f.get().serial);
@@ -191,6 +222,119 @@ fn exit(py: Python<'_>, token: Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
         ));
     }
     Ok(())
+}
+
+/// The base of `param_scope(...)` objects: the parameters a scope sets, and entering and
+/// leaving it. Keyword arguments whose keys are already known (validated and hashed by
+/// Python) with scalar values are taken here; everything else goes through `api._items`.
+#[pyclass(subclass, module = "hyperparameter._core", name = "Scope")]
+struct Scope {
+    items: Vec<Item>,
+    opaque: bool,
+    tokens: Vec<(Py<PyAny>, u64)>,
+}
+
+fn is_scalar(v: &Bound<'_, PyAny>) -> bool {
+    v.is_none()
+        || v.is_exact_instance_of::<PyInt>()
+        || v.is_exact_instance_of::<PyFloat>()
+        || v.is_exact_instance_of::<PyString>()
+        || v.is_exact_instance_of::<PyBool>()
+}
+
+fn fast_items(
+    py: Python<'_>,
+    b: &Binding,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Option<Vec<Item>>> {
+    let Some(kwargs) = kwargs else {
+        return Ok(Some(Vec::new()));
+    };
+    let hashes = b.hashes.bind(py);
+    let mut items = Vec::with_capacity(kwargs.len());
+    for (k, v) in kwargs.iter() {
+        let Some(h) = hashes.get_item(&k)? else {
+            return Ok(None);
+        };
+        if !is_scalar(&v) {
+            return Ok(None);
+        }
+        items.push((h.extract::<u64>()?, k.extract::<String>()?, v.unbind()));
+    }
+    Ok(Some(items))
+}
+
+#[pymethods]
+impl Scope {
+    #[new]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let b = bound(py)?;
+        let fast = if args.is_empty() {
+            fast_items(py, b, kwargs)?
+        } else {
+            None
+        };
+        let items = match fast {
+            Some(items) => items,
+            None => {
+                let kw = match kwargs {
+                    Some(k) => k.clone(),
+                    None => PyDict::new(py),
+                };
+                b.items_fn.bind(py).call1((args, kw))?.extract()?
+            }
+        };
+        Ok(Scope {
+            items,
+            opaque: false,
+            tokens: Vec::new(),
+        })
+    }
+
+    fn __enter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        {
+            let mut this = slf.borrow_mut();
+            let (token, serial) = {
+                let items = this
+                    .items
+                    .iter()
+                    .map(|(h, k, v)| (*h, k.as_str(), v.clone_ref(py)));
+                let (token, serial) = push(py, items, this.opaque)?;
+                (token.unbind(), serial)
+            };
+            this.tokens.push((token, serial));
+        }
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&mut self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let Some((token, serial)) = self.tokens.last() else {
+            return Err(PyErr::from_type(
+                bound(py)?.scope_error.bind(py).clone(),
+                "param_scope exited without being entered",
+            ));
+        };
+        pop(py, token.bind(py), *serial)?;
+        self.tokens.pop();
+        Ok(())
+    }
+
+    /// Makes this scope hide every inherited key (`param_scope.empty`).
+    fn _hp_make_opaque(&mut self) {
+        self.opaque = true;
+    }
+
+    /// The keys this scope sets, in order.
+    fn _hp_keys(&self) -> Vec<String> {
+        self.items.iter().map(|(_, k, _)| k.clone()).collect()
+    }
 }
 
 /// Writes `key` into the innermost frame of this context (copy-on-write), or a new root frame.
@@ -320,6 +464,7 @@ fn _debug_panic(message: &str) -> PyResult<()> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyFrame>()?;
+    m.add_class::<Scope>()?;
     m.add_function(wrap_pyfunction!(bind, m)?)?;
     m.add_function(wrap_pyfunction!(get, m)?)?;
     m.add_function(wrap_pyfunction!(enter, m)?)?;
