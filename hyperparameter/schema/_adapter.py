@@ -1,0 +1,309 @@
+"""One adapter for both schema kinds.
+
+pydantic v2 does the validation for both — it builds stdlib dataclasses too, running
+``__post_init__`` and honouring ``frozen``, ``default_factory``, ``Optional``, ``Literal``,
+``Enum``, ``Path``, ``datetime``, ``Annotated`` and containers — so the two kinds give the same
+messages. Around it the adapter adds what pydantic does not: unknown keys reported with "did
+you mean", the shared coercion table (DESIGN §5) for raw override strings (both kinds) and for
+every value of a dataclass schema, and a tree of the schema's defaults for interpolation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Union
+
+import pydantic
+
+from .._coerce import Raw, coerce
+from ..errors import ConversionError, ErrorDetails, SchemaError
+
+__all__ = ["SchemaAdapter", "adapter_for", "is_schema", "to_tree"]
+
+Loc = tuple[str | int, ...]
+_NO_DEFAULT: Any = dataclasses.MISSING
+
+
+@dataclasses.dataclass(frozen=True)
+class _Field:
+    name: str  # the key in a config file (a pydantic alias if the field has one)
+    annotation: Any
+    default: Any
+    factory: Any  # a zero-argument callable, or _NO_DEFAULT
+
+
+def _is_model_class(cls: object) -> bool:
+    return isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
+
+
+def is_schema(obj: object) -> bool:
+    """Whether ``obj`` is a dataclass or pydantic model class."""
+    return isinstance(obj, type) and (dataclasses.is_dataclass(obj) or _is_model_class(obj))
+
+
+@cache
+def _fields(cls: type) -> dict[str, _Field]:
+    if dataclasses.is_dataclass(cls):
+        try:
+            hints = typing.get_type_hints(cls, include_extras=True)
+        except Exception as e:
+            raise SchemaError(f"{cls.__qualname__}: cannot resolve annotations: {e}") from e
+        return {
+            f.name: _Field(f.name, hints.get(f.name, Any), f.default, f.default_factory)
+            for f in dataclasses.fields(cls)
+            if f.init
+        }
+    if _is_model_class(cls):
+        out = {}
+        for name, info in cls.model_fields.items():  # type: ignore[attr-defined]
+            key = info.alias if isinstance(info.alias, str) else name
+            default, factory = _NO_DEFAULT, _NO_DEFAULT
+            if info.default_factory is not None:
+                factory = info.default_factory
+            elif not info.is_required():
+                default = info.default
+            out[key] = _Field(key, info.rebuild_annotation(), default, factory)
+        return out
+    raise SchemaError(
+        f"{getattr(cls, '__qualname__', cls)!r} is not a dataclass or a pydantic model class"
+    )
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X, ...]`` → X; ``Optional[X]`` → X (a union with one non-None member)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin is Union or origin is types.UnionType:
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _group(annotation: Any) -> type | None:
+    base = _unwrap(annotation)
+    return base if is_schema(base) else None
+
+
+def _extra_allowed(cls: type) -> bool:
+    if _is_model_class(cls):
+        return cls.model_config.get("extra") in ("allow", "ignore")  # type: ignore[attr-defined]
+    return False
+
+
+_TABLE_TYPES = frozenset({bool, int, float, str, list, tuple, set, frozenset})
+
+
+def _on_table(annotation: Any) -> bool:
+    base = _unwrap(annotation)
+    return base in _TABLE_TYPES or typing.get_origin(base) in _TABLE_TYPES
+
+
+def to_tree(value: Any) -> Any:
+    """A dataclass / model instance as plain nested dicts and lists (leaves kept as objects)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_tree(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, pydantic.BaseModel):
+        fields = type(value).model_fields
+        return {
+            (info.alias if isinstance(info.alias, str) else name): to_tree(getattr(value, name))
+            for name, info in fields.items()
+        }
+    if isinstance(value, Mapping):
+        return {k: to_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_tree(v) for v in value]
+    return value
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+
+
+def _bool_mismatch(value: Any, annotation: Any) -> tuple[str, str] | None:
+    """The table refuses bools for numbers where pydantic's lax mode would accept them."""
+    base = _unwrap(annotation)
+    if isinstance(value, bool) and base is int:
+        return "int_type", "Input should be a valid integer"
+    if isinstance(value, bool) and base is float:
+        return "float_type", "Input should be a valid number"
+    return None
+
+
+def _error(loc: Loc, msg: str, type_: str, input_: Any) -> ErrorDetails:
+    return {"loc": loc, "msg": msg, "type": type_, "input": input_, "source": None}
+
+
+class SchemaAdapter:
+    """Validation and introspection for one schema class."""
+
+    def __init__(self, schema: type) -> None:
+        if not is_schema(schema):
+            raise SchemaError(
+                f"{getattr(schema, '__qualname__', schema)!r} is not a dataclass or a pydantic "
+                "model class"
+            )
+        self.schema = schema
+        self.name = schema.__name__
+        self.table_all = not _is_model_class(schema)
+        _fields(schema)
+        try:
+            self._adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(schema)
+        except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError) as e:
+            raise SchemaError(f"{self.name}: unsupported schema: {e}") from e
+        except TypeError as e:
+            raise SchemaError(f"{self.name}: unsupported schema: {e}") from e
+
+    # -- introspection -------------------------------------------------------------------
+
+    def annotation_at(self, loc: Loc) -> tuple[bool, Any]:
+        """``(known, annotation)`` of the field at ``loc``; below a non-group field every
+        location is known, with annotation ``Any``."""
+        cls: type | None = self.schema
+        annotation: Any = self.schema
+        for part in loc:
+            if cls is None:
+                base = _unwrap(annotation)
+                origin = typing.get_origin(base)
+                args = typing.get_args(base)
+                if origin in (list, tuple, set, frozenset) and args and isinstance(part, int):
+                    annotation = args[0]
+                elif origin is dict and len(args) == 2:
+                    annotation = args[1]
+                else:
+                    return True, Any
+                cls = _group(annotation)
+                continue
+            f = _fields(cls).get(str(part))
+            if f is None:
+                return _extra_allowed(cls), Any
+            annotation = f.annotation
+            cls = _group(annotation)
+        return True, annotation
+
+    def defaults(self) -> dict[str, Any]:
+        """The schema's defaults as a tree (the lowest merge layer)."""
+        return _defaults(self.schema)
+
+    # -- validation ----------------------------------------------------------------------
+
+    def validate(self, tree: Mapping[str, Any]) -> tuple[Any, list[ErrorDetails]]:
+        """An instance of the schema, or ``None`` and every error found."""
+        errors: list[ErrorDetails] = []
+        prepared = self._walk(tree, self.schema, (), errors)
+        try:
+            instance = self._adapter.validate_python(prepared)
+        except pydantic.ValidationError as e:
+            for err in e.errors(include_url=False):
+                if err["type"] == "extra_forbidden":
+                    continue  # reported by the walk, with "did you mean"
+                loc = _trim(tuple(err["loc"]), prepared)
+                errors.append(_error(loc, err["msg"], err["type"], err.get("input")))
+            return None, errors
+        except Exception as e:  # a __post_init__ or validator raising something else
+            errors.append(_error((), f"{type(e).__name__}: {e}", "value_error", None))
+            return None, errors
+        if errors:
+            return None, errors
+        return instance, errors
+
+    def _walk(self, value: Any, cls: type, loc: Loc, errors: list[ErrorDetails]) -> Any:
+        if not isinstance(value, Mapping):
+            return value  # pydantic reports the type error
+        fields = _fields(cls)
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            f = fields.get(k)
+            if f is None:
+                if _extra_allowed(cls):
+                    out[k] = v
+                else:
+                    errors.append(
+                        _error((*loc, k), _did_you_mean(str(k), list(fields)), "extra_forbidden", v)
+                    )
+                continue
+            out[k] = self._value(v, f.annotation, (*loc, k), errors)
+        return out
+
+    def _value(self, v: Any, annotation: Any, loc: Loc, errors: list[ErrorDetails]) -> Any:
+        group = _group(annotation)
+        if group is not None and isinstance(v, Mapping):
+            return self._walk(v, group, loc, errors)
+        base = _unwrap(annotation)
+        origin = typing.get_origin(base)
+        args = typing.get_args(base)
+        if origin in (list, tuple, set, frozenset) and isinstance(v, list) and args:
+            item_group = _group(args[0])
+            if item_group is not None:
+                return [
+                    self._walk(x, item_group, (*loc, i), errors) if isinstance(x, Mapping) else x
+                    for i, x in enumerate(v)
+                ]
+        if origin is dict and isinstance(v, Mapping) and len(args) == 2:
+            value_group = _group(args[1])
+            if value_group is not None:
+                return {k: self._walk(x, value_group, (*loc, k), errors) for k, x in v.items()}
+        raw = type(v) is Raw
+        if raw or (self.table_all and type(v) is not base and _on_table(annotation)):
+            if not raw:
+                mismatch = _bool_mismatch(v, annotation)
+                if mismatch is not None:
+                    errors.append(_error(loc, mismatch[1], mismatch[0], v))
+                    return v
+            try:
+                return coerce(v, annotation, ".".join(map(str, loc)))
+            except ConversionError:
+                # pydantic types it, or words the error the same way as every other one
+                return v.text if raw else v
+        return v
+
+
+@cache
+def adapter_for(schema: type) -> SchemaAdapter:
+    """The (cached) adapter of a schema class; ``SchemaError`` if it is not one."""
+    return SchemaAdapter(schema)
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, f in _fields(cls).items():
+        if f.default is not _NO_DEFAULT:
+            value = f.default
+        elif f.factory is not _NO_DEFAULT:
+            try:
+                value = f.factory()
+            except TypeError:  # a pydantic factory that takes the validated data
+                continue
+        else:
+            group = _group(f.annotation)
+            if group is None:
+                continue
+            value = _defaults(group)
+            if not value:
+                continue
+        out[key] = to_tree(value)
+    return out
+
+
+def _trim(loc: Loc, tree: Any) -> Loc:
+    """The longest prefix of a pydantic ``loc`` that names a node of the input tree (pydantic
+    adds union member tags and validator names)."""
+    node = tree
+    for i, part in enumerate(loc):
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+        else:
+            return loc[:i] if i else loc[:1]
+    return loc
