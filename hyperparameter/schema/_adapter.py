@@ -300,10 +300,11 @@ def _trim(loc: Loc, tree: Any) -> Loc:
     adds union member tags and validator names)."""
     node = tree
     for i, part in enumerate(loc):
-        if (isinstance(node, Mapping) and part in node) or (
-            isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node)
-        ):
+        if isinstance(node, Mapping) and part in node:
             node = node[part]
-        else:
-            return loc[:i] if i else loc[:1]
+            continue
+        if isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            continue
+        return loc[:i] if i else loc[:1]
     return loc
