@@ -7,7 +7,6 @@ cases can be interleaved without leaking scopes into each other.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import importlib
 import os
@@ -49,12 +48,17 @@ class Target:
     symmetric: bool = False
 
 
-# Table order; the group baselines are what the ratio column of the case table divides by.
+# Table and run order (each baseline next to its cases); the ratio column divides by the
+# group's baseline.
 ORDER = [
-    "local", "dict", "cv_get", "dataclass", "pydantic", "omegaconf", "hp06_accessor", "accessor",
-    "item", "cv_set_reset", "enter", "enter_10k", "plain_call", "auto_param", "hp06_param", "gin",
+    "local", "dict", "cv_get", "dataclass", "omegaconf", "hp06_accessor", "pydantic", "accessor",
+    "item", "cv_set_reset", "enter", "enter_10k", "hp06_param", "gin", "plain_call", "auto_param",
 ]  # fmt: skip
-BASELINES = {"read": "pydantic", "enter": "cv_set_reset", "call": "plain_call"}
+BASELINES = {
+    "read": ("pydantic", "pydantic chain"),
+    "enter": ("cv_set_reset", "ContextVar set+reset"),
+    "call": ("plain_call", "plain call"),
+}
 
 TARGETS = [
     Target("1. `param_scope.model.layers.size | 10` / pydantic chain", "accessor", "pydantic", 5),
@@ -119,10 +123,6 @@ def load_hp06(target: Path = HP06_DIR) -> ModuleType:
     return mod
 
 
-def _enter(cm: contextlib.AbstractContextManager[Any]) -> Callable[[], object]:
-    return cm.__enter__
-
-
 def build() -> tuple[list[Case], dict[str, str]]:
     """All cases whose packages import, and ``{case key: reason}`` for the missing ones."""
     from pydantic import BaseModel
@@ -154,9 +154,10 @@ def build() -> tuple[list[Case], dict[str, str]]:
         model: PModel = PModel()
 
     var: ContextVar[int] = ContextVar("bench", default=0)
-    outer = param_scope(**{KEY: 3})
-    outer10 = param_scope(**{f"outer.k{i}": i for i in range(10)})
-    outer10k = param_scope(**{f"outer.k{i}": i for i in range(10_000)})
+    outer: Any = param_scope(**{KEY: 3})  # read by the accessor case
+    handle: Any = param_scope(**{KEY: 3})  # read by the item case: its own scope object
+    outer10: Any = param_scope(**{f"outer.k{i}": i for i in range(10)})
+    outer10k: Any = param_scope(**{f"outer.k{i}": i for i in range(10_000)})
     with_stmt = f"with param_scope(**{{{KEY!r}: 3}}):\n    pass"
     cases += [
         Case("local", "plain local variable read", "read", "r = x", {"x": 3}, expect=3),
@@ -170,19 +171,19 @@ def build() -> tuple[list[Case], dict[str, str]]:
              lambda: var.set(3), expect=3),
         Case("accessor", "**ours** `param_scope.model.layers.size | 10`", "read",
              "r = param_scope.model.layers.size | 10", {"param_scope": param_scope},
-             _enter(outer), expect=3),
+             outer.__enter__, expect=3),
         Case("item", '**ours** `ps["model.layers.size"] | 10`', "read",
-             f"r = ps[{KEY!r}] | 10", {"ps": outer}, _enter(outer), expect=3),
+             f"r = ps[{KEY!r}] | 10", {"ps": handle}, handle.__enter__, expect=3),
         Case("cv_set_reset", "`ContextVar` set + reset", "enter",
              "var.reset(var.set(3))", {"var": var}),
         Case("enter", "**ours** `with param_scope(**{k: 3}): pass`, 10 keys outside", "enter",
-             with_stmt, {"param_scope": param_scope}, _enter(outer10)),
+             with_stmt, {"param_scope": param_scope}, outer10.__enter__),
         Case("enter_10k", "**ours** the same, 10,000 keys outside", "enter",
-             with_stmt, {"param_scope": param_scope}, _enter(outer10k)),
+             with_stmt, {"param_scope": param_scope}, outer10k.__enter__),
         Case("plain_call", "plain call `fn()` (3 defaulted params)", "call",
              "r = fn()", {"fn": fn3}, expect=1),
         Case("auto_param", "**ours** `@auto_param` call, 1 of 3 params in scope", "call",
-             "r = fn()", {"fn": auto_param("ns")(fn3)}, _enter(param_scope(**{"ns.a": 5})),
+             "r = fn()", {"fn": auto_param("ns")(fn3)}, param_scope(**{"ns.a": 5}).__enter__,
              expect=5),
     ]  # fmt: skip
 
@@ -196,7 +197,7 @@ def build() -> tuple[list[Case], dict[str, str]]:
         missing["omegaconf"] = f"OmegaConf `DictConfig` chain ({e})"
 
     try:
-        import gin
+        import gin  # type: ignore[import-untyped]
 
         gin_fn = gin.configurable("gin_bench")(fn3)
         gin.bind_parameter("gin_bench.a", 5)
@@ -210,10 +211,10 @@ def build() -> tuple[list[Case], dict[str, str]]:
         cases += [
             Case("hp06_accessor", "0.6 `hp.scope.model.layers.size | 10`", "read",
                  "r = scope.model.layers.size | 10", {"scope": hp06.scope},
-                 _enter(hp06.scope(**{KEY: 3})), expect=3),
+                 hp06.scope(**{KEY: 3}).__enter__, expect=3),
             Case("hp06_param", "0.6 `@hp.param` call, 1 of 3 params in scope", "call",
                  "r = fn()", {"fn": hp06.param("ns")(fn3)},
-                 _enter(hp06.scope(**{"ns.a": 5})), expect=5),
+                 hp06.scope(**{"ns.a": 5}).__enter__, expect=5),
         ]  # fmt: skip
     except ImportError as e:
         missing["hp06_accessor"] = f"0.6 `hp.scope.model.layers.size | 10` ({e})"

@@ -143,49 +143,54 @@ _SCALARS = frozenset({int, float, str, bool, type(None)})
 class Scope:
     """The base of ``param_scope(...)`` objects: the parameters a scope sets, and entering and
     leaving it. Known keys with scalar values are taken directly; the rest goes through
-    ``_keys.scope_items``."""
+    ``_keys.scope_items``. The entry table is built once and shared by every frame entered."""
 
-    __slots__ = ("_hp_s_items", "_hp_s_opaque", "_hp_s_tokens")
-    _hp_s_items: list[tuple[int, str, Any]]
+    __slots__ = ("_hp_s_entries", "_hp_s_opaque", "_hp_s_tokens")
+    _hp_s_entries: _Entries
     _hp_s_opaque: bool
     _hp_s_tokens: list[tuple[Token[Frame], int]]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Scope:
         self = object.__new__(cls)
-        items: list[tuple[int, str, Any]] | None = None
+        entries: _Entries | None = None
         if not args:
-            items = []
+            entries = {}
             for k, v in kwargs.items():
                 h = _hashes.get(k)
                 if h is None or type(v) not in _SCALARS:
-                    items = None
+                    entries = None
                     break
-                items.append((h, k, v))
-        if items is None:
-            items = _items_fn(args, kwargs)
-        object.__setattr__(self, "_hp_s_items", items)
+                _insert(entries, h, k, v)
+        if entries is None:
+            entries = {}
+            for h, k, v in _items_fn(args, kwargs):
+                _insert(entries, h, k, v)
+        object.__setattr__(self, "_hp_s_entries", entries)
         object.__setattr__(self, "_hp_s_opaque", False)
         object.__setattr__(self, "_hp_s_tokens", [])
         return self
 
     def __enter__(self) -> Scope:
-        self._hp_s_tokens.append(enter(self._hp_s_items, self._hp_s_opaque))
+        serial = next(_serials)
+        frame = Frame(_var.get(None), self._hp_s_entries, self._hp_s_opaque, serial)
+        self._hp_s_tokens.append((_var.set(frame), serial))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self._hp_s_tokens:
+        tokens = self._hp_s_tokens
+        if not tokens:
             raise _scope_error("param_scope exited without being entered")
-        token, serial = self._hp_s_tokens[-1]
+        token, serial = tokens[-1]
         exit(token, serial)
-        self._hp_s_tokens.pop()
+        tokens.pop()
 
     def _hp_make_opaque(self) -> None:
         """Makes this scope hide every inherited key (``param_scope.empty``)."""
         object.__setattr__(self, "_hp_s_opaque", True)
 
     def _hp_keys(self) -> list[str]:
-        """The keys this scope sets, in order."""
-        return [k for _, k, _ in self._hp_s_items]
+        """The keys this scope sets, sorted."""
+        return sorted(k for k, _ in self._hp_s_entries.values())
 
 
 def put(hash: int, key: str, value: Any) -> None:

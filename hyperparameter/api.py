@@ -125,17 +125,20 @@ def _typed(v: Any, default: Any, key: str) -> Any:
     return coerce(v, type(default), key)
 
 
-_ACCESSORS: dict[str, _Accessor] = {}
+class _AccessorCache(dict[str, _Accessor]):
+    """Key -> its accessor, built on first use. ``__getitem__`` of this dict is what
+    ``ps["a.b"]`` calls, with no Python frame on a hit."""
 
-
-def _accessor(key: str) -> _Accessor:
-    acc = _ACCESSORS.get(key)
-    if acc is None:
+    def __missing__(self, key: str) -> _Accessor:
         acc = _Accessor(key, key_hash(key))
-        if len(_ACCESSORS) >= _CACHE_LIMIT:
-            _ACCESSORS.clear()
-        _ACCESSORS[key] = acc
-    return acc
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[key] = acc
+        return acc
+
+
+_ACCESSORS = _AccessorCache()
+_accessor = _ACCESSORS.__getitem__
 
 
 def _write(key: str, value: Any) -> None:
@@ -176,8 +179,7 @@ class ParamScope(_ScopeBase):
     def __setattr__(self, name: str, value: Any) -> None:
         _write(name, value)
 
-    def __getitem__(self, key: str) -> _Accessor:
-        return _accessor(key)
+    __getitem__ = staticmethod(_accessor)
 
     def __setitem__(self, key: str, value: Any) -> None:
         _write(key, value)
@@ -223,8 +225,7 @@ class _ParamScopeEntry:
     def __setattr__(self, name: str, value: Any) -> None:
         _write(name, value)
 
-    def __getitem__(self, key: str) -> _Accessor:
-        return _accessor(key)
+    __getitem__ = staticmethod(_accessor)
 
     def __setitem__(self, key: str, value: Any) -> None:
         _write(key, value)

@@ -95,6 +95,10 @@ class ErrorDetails(TypedDict):
     source: str | None
 
 
+# Findings whose input says nothing the message does not.
+_NO_INPUT = frozenset({"extra_forbidden", "missing", "interpolation"})
+
+
 class ConfigValidationError(HyperparameterError, ValueError):
     """Every validation, coercion and interpolation error of one load, collected."""
 
@@ -112,9 +116,10 @@ class ConfigValidationError(HyperparameterError, ValueError):
         head = f"{n} error{'s' if n != 1 else ''} {self.title}".rstrip()
         lines = [head]
         for e in self._errors:
-            key = ".".join(str(p) for p in e["loc"])
+            key = ".".join(str(p) for p in e["loc"]) or "<root>"
             where = f"{e['source']}: " if e.get("source") else ""
-            lines.append(f"  {where}{key}: {e['msg']}")
+            shown = "" if e["type"] in _NO_INPUT else f" [input={e.get('input')!r}]"
+            lines.append(f"  {where}{key}: {e['msg']}{shown}")
         return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use hp_store::{Collision, Frame, Store};
+use hp_store::{Collision, EntryMap, Frame, Store};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -229,7 +229,9 @@ fn pop(py: Python<'_>, token: &Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
 /// Python) with scalar values are taken here; everything else goes through `api._items`.
 #[pyclass(subclass, module = "hyperparameter._core", name = "Scope")]
 struct Scope {
-    items: Vec<Item>,
+    // Built once: every enter shares it (the frame's own table), so entering allocates only
+    // the frame and its Python handle.
+    entries: Arc<EntryMap<Py<PyAny>>>,
     opaque: bool,
     tokens: Vec<(Py<PyAny>, u64)>,
 }
@@ -242,16 +244,18 @@ fn is_scalar(v: &Bound<'_, PyAny>) -> bool {
         || v.is_exact_instance_of::<PyBool>()
 }
 
-fn fast_items(
+/// Keyword arguments whose keys Python already validated and hashed, with scalar values;
+/// `None` sends the call down the general path.
+fn fast_entries(
     py: Python<'_>,
     b: &Binding,
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<Option<Vec<Item>>> {
+) -> PyResult<Option<EntryMap<Py<PyAny>>>> {
     let Some(kwargs) = kwargs else {
-        return Ok(Some(Vec::new()));
+        return Ok(Some(EntryMap::default()));
     };
     let hashes = b.hashes.bind(py);
-    let mut items = Vec::with_capacity(kwargs.len());
+    let mut entries = EntryMap::with_capacity(kwargs.len());
     for (k, v) in kwargs.iter() {
         let Some(h) = hashes.get_item(&k)? else {
             return Ok(None);
@@ -259,9 +263,12 @@ fn fast_items(
         if !is_scalar(&v) {
             return Ok(None);
         }
-        items.push((h.extract::<u64>()?, k.extract::<String>()?, v.unbind()));
+        let key = k.cast::<PyString>()?.to_str()?;
+        entries
+            .insert(h.extract::<u64>()?, key, v.unbind())
+            .map_err(|e| collision(py, e))?;
     }
-    Ok(Some(items))
+    Ok(Some(entries))
 }
 
 #[pymethods]
@@ -275,22 +282,27 @@ impl Scope {
     ) -> PyResult<Self> {
         let b = bound(py)?;
         let fast = if args.is_empty() {
-            fast_items(py, b, kwargs)?
+            fast_entries(py, b, kwargs)?
         } else {
             None
         };
-        let items = match fast {
-            Some(items) => items,
+        let entries = match fast {
+            Some(entries) => entries,
             None => {
                 let kw = match kwargs {
                     Some(k) => k.clone(),
                     None => PyDict::new(py),
                 };
-                b.items_fn.bind(py).call1((args, kw))?.extract()?
+                let items: Vec<Item> = b.items_fn.bind(py).call1((args, kw))?.extract()?;
+                let mut entries = EntryMap::with_capacity(items.len());
+                for (h, k, v) in items {
+                    entries.insert(h, &k, v).map_err(|e| collision(py, e))?;
+                }
+                entries
             }
         };
         Ok(Scope {
-            items,
+            entries: Arc::new(entries),
             opaque: false,
             tokens: Vec::new(),
         })
@@ -300,15 +312,17 @@ impl Scope {
         let py = slf.py();
         {
             let mut this = slf.borrow_mut();
-            let (token, serial) = {
-                let items = this
-                    .items
-                    .iter()
-                    .map(|(h, k, v)| (*h, k.as_str(), v.clone_ref(py)));
-                let (token, serial) = push(py, items, this.opaque)?;
-                (token.unbind(), serial)
-            };
-            this.tokens.push((token, serial));
+            let parent = current(py)?.map(|f| Arc::clone(&f.get().frame));
+            let frame = Frame::with_shared(parent, Arc::clone(&this.entries), this.opaque);
+            let serial = next_serial();
+            let token = set_current(
+                py,
+                PyFrame {
+                    frame: Arc::new(frame),
+                    serial,
+                },
+            )?;
+            this.tokens.push((token.unbind(), serial));
         }
         Ok(slf)
     }
@@ -337,9 +351,11 @@ impl Scope {
         self.opaque = true;
     }
 
-    /// The keys this scope sets, in order.
+    /// The keys this scope sets, sorted.
     fn _hp_keys(&self) -> Vec<String> {
-        self.items.iter().map(|(_, k, _)| k.clone()).collect()
+        let mut keys: Vec<String> = self.entries.iter().map(|e| e.key().to_owned()).collect();
+        keys.sort();
+        keys
     }
 }
 

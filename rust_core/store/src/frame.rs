@@ -34,6 +34,71 @@ impl Hasher for IdentityHasher {
 
 type Map<V> = HashMap<u64, Arc<Entry<V>>, BuildHasherDefault<IdentityHasher>>;
 
+/// The entries of a frame, built once and shared: a scope object that is entered many times
+/// (or one frame copied by a write) shares them instead of rebuilding the table.
+#[derive(Debug)]
+pub struct EntryMap<V> {
+    map: Map<V>,
+}
+
+impl<V> Default for EntryMap<V> {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl<V> Clone for EntryMap<V> {
+    fn clone(&self) -> Self {
+        EntryMap {
+            map: self.map.clone(),
+        }
+    }
+}
+
+impl<V> EntryMap<V> {
+    /// An empty map with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        EntryMap {
+            map: Map::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+        }
+    }
+
+    /// Adds an entry. A second write of the same key replaces the first; a different key
+    /// with the same hash is a [`Collision`].
+    pub fn insert(&mut self, hash: u64, key: &str, value: V) -> Result<(), Collision> {
+        self.insert_entry(hash, Arc::new(Entry::new(key, value)))
+    }
+
+    fn insert_entry(&mut self, hash: u64, entry: Arc<Entry<V>>) -> Result<(), Collision> {
+        if let Some(old) = self.map.get(&hash) {
+            if old.key() != entry.key() {
+                return Err(Collision {
+                    hash,
+                    stored: old.key().to_owned(),
+                    requested: entry.key().to_owned(),
+                });
+            }
+        }
+        self.map.insert(hash, entry);
+        Ok(())
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// The entries, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<V>> {
+        self.map.values().map(|e| &**e)
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// One stored parameter: its key text (kept to detect hash collisions) and its value.
 #[derive(Debug)]
 pub struct Entry<V> {
@@ -98,7 +163,7 @@ pub enum Lookup<'a, V> {
 /// A scope frame: its own entries plus a pointer to the enclosing frame.
 pub struct Frame<V> {
     parent: Option<Arc<Frame<V>>>,
-    entries: Map<V>,
+    entries: Arc<EntryMap<V>>,
     opaque: bool,
     depth: usize,
 }
@@ -106,7 +171,7 @@ pub struct Frame<V> {
 impl<V> fmt::Debug for Frame<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Frame")
-            .field("keys", &self.entries.len())
+            .field("keys", &self.entries.map.len())
             .field("opaque", &self.opaque)
             .field("depth", &self.depth)
             .finish()
@@ -116,10 +181,19 @@ impl<V> fmt::Debug for Frame<V> {
 impl<V> Frame<V> {
     /// An empty frame under `parent`; an `opaque` frame hides every inherited key.
     pub fn new(parent: Option<Arc<Frame<V>>>, opaque: bool) -> Self {
+        Self::with_shared(parent, Arc::new(EntryMap::default()), opaque)
+    }
+
+    /// A frame under `parent` whose entries are `entries`, shared (no copy).
+    pub fn with_shared(
+        parent: Option<Arc<Frame<V>>>,
+        entries: Arc<EntryMap<V>>,
+        opaque: bool,
+    ) -> Self {
         let depth = parent.as_ref().map_or(1, |p| p.depth + 1);
         Frame {
             parent,
-            entries: Map::default(),
+            entries,
             opaque,
             depth,
         }
@@ -128,21 +202,11 @@ impl<V> Frame<V> {
     /// Adds an entry while the frame is being built. A second write of the same key in one
     /// frame replaces the first; a different key with the same hash is a [`Collision`].
     pub fn insert(&mut self, hash: u64, key: &str, value: V) -> Result<(), Collision> {
-        self.insert_entry(hash, Arc::new(Entry::new(key, value)))
+        Arc::make_mut(&mut self.entries).insert(hash, key, value)
     }
 
     fn insert_entry(&mut self, hash: u64, entry: Arc<Entry<V>>) -> Result<(), Collision> {
-        if let Some(old) = self.entries.get(&hash) {
-            if old.key() != entry.key() {
-                return Err(Collision {
-                    hash,
-                    stored: old.key().to_owned(),
-                    requested: entry.key().to_owned(),
-                });
-            }
-        }
-        self.entries.insert(hash, entry);
-        Ok(())
+        Arc::make_mut(&mut self.entries).insert_entry(hash, entry)
     }
 
     /// A copy of this frame (same parent, same entries) with `key` set: how writes land.
@@ -150,7 +214,7 @@ impl<V> Frame<V> {
     pub fn with_entry(&self, hash: u64, key: &str, value: V) -> Result<Self, Collision> {
         let mut next = Frame {
             parent: self.parent.clone(),
-            entries: self.entries.clone(),
+            entries: Arc::clone(&self.entries),
             opaque: self.opaque,
             depth: self.depth,
         };
@@ -180,17 +244,17 @@ impl<V> Frame<V> {
 
     /// Number of keys this frame itself sets.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.map.len()
     }
 
     /// Whether this frame sets no key.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.map.is_empty()
     }
 
     /// This frame's own entry for `hash`, checked against `key`.
     pub fn get_own(&self, hash: u64, key: &str) -> Result<Option<&V>, Collision> {
-        match self.entries.get(&hash) {
+        match self.entries.map.get(&hash) {
             None => Ok(None),
             Some(e) if e.key() == key => Ok(Some(e.value())),
             Some(e) => Err(Collision {
@@ -226,7 +290,7 @@ impl<V> Frame<V> {
         let mut out = Vec::new();
         let mut frame = Some(self);
         while let Some(f) = frame {
-            for (h, e) in &f.entries {
+            for (h, e) in &f.entries.map {
                 if seen.insert(*h) {
                     out.push(Arc::clone(e));
                 }

@@ -16,7 +16,7 @@ mod value;
 
 use std::fmt;
 
-pub use frame::{Collision, Entry, Frame, IdentityHasher, Lookup};
+pub use frame::{Collision, Entry, EntryMap, Frame, IdentityHasher, Lookup};
 pub use hash::{key_hash, xxh64, SEED};
 pub use key::{check as check_key, validate as validate_key, InvalidKey, Key};
 pub use store::Store;

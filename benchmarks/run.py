@@ -1,0 +1,310 @@
+"""Times hyperparameter against its peers and writes the tables into benchmarks/README.md.
+
+    python benchmarks/run.py                   # both backends, one subprocess each; README
+    python benchmarks/run.py --backend rust    # one backend (only its README section changes)
+    python benchmarks/run.py --quick           # smoke run: 3 rounds, prints, README untouched
+
+Method: see README.md. Each backend runs in its own process (the backend is picked at import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextvars
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from cases import BASELINES, HP06_DIR, NO_CHECK, ORDER, TARGETS, Case, Target, build
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+README = HERE / "README.md"
+BACKENDS = ("rust", "python")
+X = "\u00d7"  # the multiplication sign of the ratios
+UNROLL = 10  # statements per loop iteration: the loop's own cost is spread over 10 ops
+
+
+@dataclass
+class Bench:
+    case: Case
+    ctx: contextvars.Context
+    loop: Callable[..., int]
+    once: Callable[..., Any]
+    args: tuple[Any, ...]
+    n: int = 1
+
+    def sample(self, n: int) -> int:
+        """Nanoseconds for ``n`` loop iterations (``n * UNROLL`` ops) in the case's context."""
+        return self.ctx.run(self.loop, n, time.perf_counter_ns, *self.args)
+
+
+def _compile(case: Case) -> tuple[Callable[..., int], Callable[..., Any]]:
+    params = ", ".join(case.env)
+    body = textwrap.indent("\n".join([case.stmt] * UNROLL), " " * 8)
+    once = textwrap.indent(case.stmt, " " * 4)
+    result = "r" if case.stmt.startswith("r = ") else "None"
+    src = (
+        f"def _loop(_n, _clock, {params}):\n    _t0 = _clock()\n    for _ in range(_n):\n"
+        f"{body}\n    return _clock() - _t0\n\n"
+        f"def _once({params}):\n{once}\n    return {result}\n"
+    )
+    ns: dict[str, Any] = {}
+    exec(compile(src, f"<bench {case.key}>", "exec"), ns)
+    return ns["_loop"], ns["_once"]
+
+
+def _prepare(case: Case) -> Bench:
+    ctx = contextvars.copy_context()
+    if case.setup is not None:
+        ctx.run(case.setup)
+    loop, once = _compile(case)
+    bench = Bench(case, ctx, loop, once, tuple(case.env.values()))
+    got = ctx.run(once, *bench.args)
+    if case.expect is not NO_CHECK and got != case.expect:
+        raise AssertionError(f"{case.key}: one op gave {got!r}, expected {case.expect!r}")
+    return bench
+
+
+def _calibrate(bench: Bench, target_ns: float) -> int:
+    """Loop iterations so that one sample takes about ``target_ns``."""
+    n = 1
+    while (t := bench.sample(n)) < target_ns / 8:
+        n *= 4
+    return max(1, round(n * target_ns / t))
+
+
+def _is_core(fn: Any) -> bool:
+    """Whether a builtin ``fn`` is defined in ``hyperparameter._core`` (function or method)."""
+    if getattr(fn, "__module__", None) == "hyperparameter._core":
+        return True
+    owner = type(getattr(fn, "__self__", None))
+    return any(
+        c.__module__ == "hyperparameter._core" and fn.__name__ in vars(c) for c in owner.__mro__
+    )
+
+
+def _count_calls(bench: Bench) -> tuple[int, int, int]:
+    """Python-level calls, C calls, and calls into ``hyperparameter._core`` for one op."""
+    counts = [0, 0, 0]
+
+    def prof(_frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            counts[0] += 1
+        elif event == "c_call":
+            counts[1] += 1
+            counts[2] += _is_core(arg)
+
+    def one() -> None:
+        bench.once(*bench.args)  # warm: counts are of the steady state, caches filled
+        sys.setprofile(prof)
+        try:
+            bench.once(*bench.args)
+        finally:
+            sys.setprofile(None)
+
+    bench.ctx.run(one)
+    # Not the op's own: the call of `_once` and the C call of `sys.setprofile(None)`.
+    return counts[0] - 1, counts[1] - 1, counts[2]
+
+
+def _core_build() -> str:
+    """Which workspace build the loaded ``_core`` is (release / debug / unknown)."""
+    from hyperparameter import _core
+
+    so = Path(str(_core.__file__)).read_bytes()
+    for profile in ("release", "debug"):
+        built = ROOT / "target" / profile / "lib_core.so"
+        if built.exists() and built.read_bytes() == so:
+            return profile
+    return "unknown"
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def measure(backend: str, rounds: int, sample_ms: float, out: Path) -> None:
+    """The child process: times every case, ``rounds`` rounds interleaved; writes JSON."""
+    from hyperparameter import storage
+
+    if storage.backend() != backend:
+        raise SystemExit(f"asked for backend {backend!r}, got {storage.backend()!r}")
+    build_kind = _core_build() if backend == "rust" else "-"
+    if build_kind == "debug":
+        print("WARNING: _core is a DEBUG build; these figures mean nothing", file=sys.stderr)
+    cases, missing = build()
+    benches = [_prepare(c) for c in cases]
+    for b in benches:
+        b.n = _calibrate(b, sample_ms * 1e6)
+    calls = {b.case.key: _count_calls(b) for b in benches}
+    samples: dict[str, list[float]] = {b.case.key: [] for b in benches}
+    # Every round runs every case once, in table order (each baseline next to its cases, so
+    # that their per-round ratio compares neighbours in time), reversed every other round.
+    benches.sort(key=lambda b: ORDER.index(b.case.key))
+    for r in range(rounds):
+        gc.collect()
+        gc.disable()
+        try:
+            for b in benches if r % 2 == 0 else benches[::-1]:
+                samples[b.case.key].append(b.sample(b.n) / (b.n * UNROLL))
+        finally:
+            gc.enable()
+    hp06 = sys.modules.get("hp06.storage")
+    peers = ("pydantic", "omegaconf", "gin-config")
+    meta = {
+        "backend": backend,
+        "python": platform.python_version(),
+        "core_build": build_kind,
+        "hp06_backend": "-" if hp06 is None else ("rust" if hp06.has_rust_backend else "python"),
+        "rounds": rounds,
+        "peers": ", ".join(f"{p} {_version(p)}" for p in peers),
+        "n": {b.case.key: b.n * UNROLL for b in benches},
+    }
+    labels = {c.key: c.label for c in cases} | missing
+    groups = {c.key: c.group for c in cases}
+    result = {"meta": meta, "labels": labels, "groups": groups, "samples": samples, "calls": calls}
+    out.write_text(json.dumps(result))
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _machine() -> str:
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    names = (ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name"))
+    cpu = next(names, platform.machine())
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
+    return f"{cpu}, {os.cpu_count()} CPUs; commit `{head or '?'}`; {time.strftime('%Y-%m-%d')}"
+
+
+def render(res: dict[str, Any], machine: str) -> str:
+    meta, samples = res["meta"], res["samples"]
+    labels = {k: v.replace("|", "\\|") for k, v in res["labels"].items()}  # GFM cells
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    low = {k: min(v) for k, v in samples.items()}
+    core = f", `_core` build: {meta['core_build']}" if meta["backend"] == "rust" else ""
+    out = [
+        f"### Backend `{meta['backend']}`",
+        "",
+        f"Python {meta['python']}{core}; {meta['peers']}; hyperparameter 0.6.0 on its "
+        f"{meta['hp06_backend']} backend; {meta['rounds']} rounds; {machine}.",
+        "",
+        "| case | median ns/op | min ns/op | min-ratio | baseline | calls/op: Py / C (`_core`) |",
+        "|---|--:|--:|--:|---|--:|",
+    ]
+    for key in ORDER:
+        if key not in labels:
+            continue
+        if key not in low:
+            out.append(f"| {labels[key]} | n/a | n/a | n/a | | |")
+            continue
+        base, short = BASELINES[res["groups"][key]]
+        ratio = f"{low[key] / low[base]:.2f}{X}" if base in low else "n/a"
+        py, c, core_calls = res["calls"][key]
+        out.append(
+            f"| {labels[key]} | {med[key]:,.1f} | {low[key]:,.1f} | {ratio} | {short} "
+            f"| {py} / {c} ({core_calls}) |"
+        )
+    out += [
+        "",
+        "| target | min-ratio | median of per-round ratios | bound | result (by min-ratio) |",
+        "|---|--:|--:|--:|---|",
+    ]
+    for t in TARGETS:
+        text = t.text.replace("|", "\\|")
+        bound = f"{'≥' if t.at_least else '≤'} {t.bound:g}{X}"
+        if t.num not in low or t.den not in low:
+            out.append(f"| {text} | n/a | n/a | {bound} | n/a |")
+            continue
+        v = _ratio(low[t.num] / low[t.den], t)
+        per_round = [_ratio(a / b, t) for a, b in zip(samples[t.num], samples[t.den], strict=True)]
+        m = statistics.median(per_round)
+        ok, m_ok = (_meets(x, t) for x in (v, m))
+        verdict = ("pass" if ok else "**miss**") + ("" if ok == m_ok else " (unsteady)")
+        out.append(f"| {text} | {v:.2f}{X} | {m:.2f}{X} | {bound} | {verdict} |")
+    return "\n".join(out) + "\n"
+
+
+def _ratio(v: float, t: Target) -> float:
+    return max(v, 1 / v) if t.symmetric else v
+
+
+def _meets(v: float, t: Target) -> bool:
+    return v >= t.bound if t.at_least else v <= t.bound
+
+
+def update_readme(sections: dict[str, str]) -> None:
+    text = README.read_text()
+    for backend, body in sections.items():
+        begin, end = f"<!-- bench:{backend}:begin -->", f"<!-- bench:{backend}:end -->"
+        block = f"{begin}\n{body}{end}"
+        if begin in text and end in text:
+            text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+        else:
+            text = text.rstrip("\n") + f"\n\n{block}\n"
+    README.write_text(text)
+
+
+def ensure_hp06() -> None:
+    if (HP06_DIR / "hyperparameter" / "__init__.py").exists():
+        return
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(HP06_DIR)]
+    done = subprocess.run([*cmd, "hyperparameter==0.6.0"], check=False)
+    if done.returncode != 0:
+        print("hyperparameter 0.6.0 could not be installed: its rows will say n/a", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
+    p.add_argument("--quick", action="store_true", help="3 rounds; print only (no README)")
+    p.add_argument("--rounds", type=int, help="rounds (default 21, or 3 with --quick)")
+    p.add_argument("--sample-ms", type=float, default=25.0, help="target time of one sample")
+    p.add_argument("--no-write", action="store_true", help="print only; leave README alone")
+    p.add_argument("--no-install", action="store_true", help="do not pip-install 0.6.0")
+    p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 21)
+    if args.child is not None:
+        measure(args.backend, rounds, args.sample_ms, args.child)
+        return
+    if not args.no_install:
+        ensure_hp06()
+    machine = _machine()
+    sections: dict[str, str] = {}
+    for backend in BACKENDS if args.backend == "both" else (args.backend,):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "result.json"
+            cmd = [sys.executable, __file__, "--backend", backend, "--child", str(out)]
+            cmd += ["--rounds", str(rounds), "--sample-ms", str(args.sample_ms)]
+            env = {**os.environ, "HYPERPARAMETER_BACKEND": backend}
+            subprocess.run(cmd, env=env, check=True)
+            res = json.loads(out.read_text())
+        sections[backend] = render(res, machine)
+        print(sections[backend], flush=True)
+    if not (args.quick or args.no_write):
+        update_readme(sections)
+        print(f"wrote {README.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
