@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from . import storage
-from .api import auto_param, param_scope
+from .api import ParamScope, auto_param, param_scope
 from .errors import (
     ConfigFileError,
     ConfigValidationError,
@@ -24,12 +24,14 @@ from .errors import (
     SchemaError,
     ScopeError,
 )
+from .loader import dump, load, loads
 
 __version__ = "0.7.0"
 
 #: 0.6 names.
 scope = param_scope
 param = auto_param
+config = load
 
 __all__ = [
     "ConfigFileError",
@@ -39,10 +41,15 @@ __all__ = [
     "InterpolationError",
     "InvalidKeyError",
     "MissingParameterError",
+    "ParamScope",
     "SchemaError",
     "ScopeError",
     "__version__",
     "auto_param",
+    "config",
+    "dump",
+    "load",
+    "loads",
     "param",
     "param_scope",
     "scope",

@@ -1,0 +1,912 @@
+"""Formats are thin adapters: bytes in, plain builtins out (DESIGN §2, step 1).
+
+:func:`parse` is the fast path: one file's bytes become ``dict``/``list``/``str``/``int``/
+``float``/``bool``/``None``/``datetime`` values, or a :class:`ConfigFileError` with path, line
+and column. :func:`positions` is the slow path, run only when an error needs a location: it
+re-reads the same bytes and maps every value's ``loc`` to where its value and its key are written.
+
+- YAML: ruamel.yaml, YAML 1.2 core schema, safe constructor only (the C loader from
+  ``ruamel.yaml.clib`` when installed). Tags other than the core ones are refused, never run.
+- TOML: ``tomli`` (TOML 1.1; the 3.11 stdlib ``tomllib`` rejects real files).
+- JSON: stdlib ``json``, strict: duplicate keys, ``NaN`` and ``Infinity`` are errors.
+
+Limits (DESIGN §8): more than :data:`MAX_DEPTH` nested containers, and a YAML alias expansion
+beyond :data:`MAX_ALIAS_NODES` nodes, are :class:`ConfigFileError`, never a ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, NoReturn, cast
+
+import tomli
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.parser import Parser as PureParser
+from ruamel.yaml.reader import ReaderError
+
+from .errors import ConfigFileError, Loc
+
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "Format",
+    "Position",
+    "format_for",
+    "parse",
+    "positions",
+    "read_bytes",
+    "yaml_backend",
+]
+
+Format = Literal["yaml", "toml", "json"]
+
+#: Containers nested deeper than this are an error in every format; 100 levels always load.
+MAX_DEPTH = 1000
+#: A YAML document whose aliases expand to more nodes than this is an error (billion laughs).
+MAX_ALIAS_NODES = 1_000_000
+
+_SUFFIXES: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a value is written (``line``, ``col``) and where its key is (``key_line``,
+    ``key_col``); 1-based, columns in characters. A list item's key position is its own."""
+
+    line: int
+    col: int
+    key_line: int
+    key_col: int
+
+
+def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> Format:
+    """The format of ``path``: ``fmt`` when given, else from the suffix (``.yaml``/``.yml``,
+    ``.toml``, ``.json``, any case). An unknown suffix is a :class:`ConfigFileError`; an
+    unknown ``fmt`` a ``ValueError``."""
+    if fmt is not None:
+        if fmt in ("yaml", "toml", "json"):
+            return cast(Format, fmt)
+        raise ValueError(f"unknown format {fmt!r}: expected 'yaml', 'toml' or 'json'")
+    name = os.fspath(path)
+    suffix = os.path.splitext(name)[1]
+    found = _SUFFIXES.get(suffix.lower())
+    if found is None:
+        what = f"unknown file suffix {suffix!r}" if suffix else "no file suffix"
+        raise ConfigFileError(
+            f"{what}: expected .yaml, .yml, .toml or .json (or pass the format)", name
+        )
+    return found
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``; an unreadable file is a :class:`ConfigFileError`."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ConfigFileError(f"cannot read the file: {e.strerror or e}", os.fspath(path)) from None
+
+
+def parse(data: bytes | str, fmt: Format, path: str) -> dict[str, Any]:
+    """Parses one config file into plain builtins.
+
+    An empty file (or one with only comments or whitespace, or a YAML ``null`` document) is
+    ``{}``; a top level that is not a mapping, invalid UTF-8, a syntax error, a refused YAML
+    tag, a duplicate key, several YAML documents, nesting beyond :data:`MAX_DEPTH` or an alias
+    expansion beyond :data:`MAX_ALIAS_NODES` raise :class:`ConfigFileError` with ``path``, line
+    and column. ``path`` only names the file in messages.
+    """
+    text = _decode(data, path)
+    if fmt == "yaml":
+        return _parse_yaml(text, path)
+    if fmt == "toml":
+        return _parse_toml(text, path)
+    if fmt == "json":
+        return _parse_json(text, path)
+    raise ValueError(f"unknown format {fmt!r}: expected 'yaml', 'toml' or 'json'")
+
+
+def positions(data: bytes | str, fmt: Format, path: str) -> dict[Loc, Position]:
+    """Maps the ``loc`` of every value in ``parse(data, fmt, path)`` — keys and list indices,
+    ``()`` for the top level — to its :class:`Position`.
+
+    The slow path: call it only when an error needs a location. YAML values merged with ``<<``
+    or reached through an alias point at the text they were copied from. Raises
+    :class:`ConfigFileError` for a file that :func:`parse` rejects as unreadable.
+    """
+    text = _decode(data, path)
+    try:
+        if fmt == "yaml":
+            return _yaml_positions(text, path)
+        if fmt == "toml":
+            return _TomlScanner(text).run()
+        return _json_scan(text).positions
+    except _TooDeep as e:
+        line, col = _Lines(text).at(e.index)
+        raise ConfigFileError(
+            f"nesting deeper than {MAX_DEPTH:,} levels", path, line, col
+        ) from None
+    except ConfigFileError:
+        raise
+    except (IndexError, AttributeError, AssertionError, ValueError):
+        # The scanners trust their input: a file they trip on is one parse() rejects.
+        parse(data, fmt, path)
+        raise
+
+
+def yaml_backend() -> Literal["c", "pure"]:
+    """Which ruamel.yaml parser :func:`parse` uses: ``"c"`` (ruamel.yaml.clib) or ``"pure"``."""
+    return "pure" if _PURE else "c"
+
+
+# --------------------------------------------------------------------------------- shared
+
+
+class _Lines:
+    """Index -> (line, column), both 1-based, over one decoded text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def at(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index)
+        return line, index - self.starts[line - 1] + 1
+
+
+class _TooDeep(Exception):
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _decode(data: bytes | str, path: str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        start = data.rfind(b"\n", 0, e.start) + 1
+        col = len(data[start : e.start].decode("utf-8")) + 1
+        byte = data[e.start]
+        raise ConfigFileError(f"invalid UTF-8: {e.reason} 0x{byte:02x}", path, line, col) from None
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    names = {list: "list", str: "string", bool: "boolean", int: "integer", float: "float"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests more than ``limit`` containers (iterative)."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        children = v.values() if isinstance(v, dict) else v
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+# ----------------------------------------------------------------------------------- YAML
+
+# ruamel picks its C parser (ruamel.yaml.clib) for typ="safe" when it can import it.
+_PURE = YAML(typ="safe").Parser is PureParser
+
+_CORE = "tag:yaml.org,2002:"
+_MERGE = _CORE + "merge"
+_NULL = _CORE + "null"
+
+
+class _Fail(Exception):
+    """A YAML error found by our constructor, with the node mark it belongs to."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        self.message = message
+        self.mark = mark
+
+
+def _tag_text(tag: str) -> str:
+    if tag.startswith(_CORE):
+        return "!!" + tag[len(_CORE) :]
+    return tag if tag.startswith("!") else f"!<{tag}>"
+
+
+def _checked(kind: str, method: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+    """A core constructor whose bad input (``!!int abc``, ``2024-13-45``) becomes a located
+    error instead of a bare ``ValueError``."""
+
+    def construct(self: Any, node: Any) -> Any:
+        try:
+            return method(self, node)
+        except (ValueError, KeyError, TypeError) as e:
+            reason = f": {e}" if isinstance(e, ValueError) else ""
+            raise _Fail(f"invalid {kind} {node.value!r}{reason}", node.start_mark) from None
+
+    return construct
+
+
+class _Constructor(SafeConstructor):
+    """ruamel's safe constructor narrowed to the YAML 1.2 core tags, with located duplicate
+    keys, refused tags collected instead of constructed, and bounded ``<<`` merges and alias
+    expansion. Its tag tables are its own, so constructors registered on ruamel's classes by
+    other code never reach it."""
+
+    yaml_constructors: dict[Any, Any] = {}  # noqa: RUF012  (filled below: the allowlist)
+    yaml_multi_constructors: dict[Any, Any] = {}  # noqa: RUF012  (none: no tag prefixes)
+
+    def __init__(self, preserve_quotes: bool | None = None, loader: Any = None) -> None:
+        super().__init__(preserve_quotes=preserve_quotes, loader=loader)
+        self.refused: list[tuple[str, Any]] = []
+        self.aliased = False
+        self.merged = 0
+
+    def get_single_data(self) -> Any:
+        node = self.composer.get_single_node()
+        if node is None:
+            return None
+        data = self.construct_document(node)
+        if self.refused:
+            self.refused.sort(key=lambda r: (r[1].line, r[1].column))
+            tag, mark = self.refused[0]
+            message = (
+                f"unsupported tag {tag!r}: only plain YAML data is loaded; "
+                "application and Python tags are refused"
+            )
+            if len(self.refused) > 1:
+                more = ", ".join(f"{m.line + 1}:{m.column + 1} {t!r}" for t, m in self.refused[1:])
+                message += f" (also refused: {more})"
+            raise _Fail(message, mark)
+        if self.aliased or self.merged:
+            _check_expansion(node)
+        if data is not None and not isinstance(data, dict):
+            raise _Fail(f"expected a mapping at the top level, got {_kind(data)}", node.start_mark)
+        return data
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # ruamel's body, plus noting that an alias was used (a node constructed twice).
+        if node in self.constructed_objects:
+            self.aliased = True
+            return self.constructed_objects[node]
+        if deep:
+            old_deep = self.deep_construct
+            self.deep_construct = True
+        if node in self.recursive_objects:
+            self.aliased = True
+            if deep:
+                self.deep_construct = old_deep
+            return self.recursive_objects[node]
+        self.recursive_objects[node] = None
+        data = self.construct_non_recursive_object(node)
+        self.constructed_objects[node] = data
+        del self.recursive_objects[node]
+        if deep:
+            self.deep_construct = old_deep
+        return data
+
+    def construct_undefined(self, node: Any) -> None:
+        self.refused.append((_tag_text(str(node.tag)), node.start_mark))
+
+    def flatten_mapping(self, node: Any) -> Any:
+        """Resolves ``<<`` merge keys into ``node.merge`` (the merged pairs, own keys win)."""
+        merge: list[Any] = []
+        first_merge: Any = None
+        index = 0
+        while index < len(node.value):
+            key_node, value_node = node.value[index]
+            if key_node.tag != _MERGE:
+                index += 1
+                continue
+            if first_merge is not None:
+                _raise_duplicate("<<", first_merge.start_mark, key_node.start_mark)
+            first_merge = key_node
+            del node.value[index]
+            if isinstance(value_node, MappingNode):
+                sources = [value_node]
+            elif isinstance(value_node, SequenceNode):
+                sources = list(value_node.value)
+            else:
+                message = "a '<<' merge key needs a mapping or a list of mappings"
+                raise _Fail(message, key_node.start_mark)
+            for source in reversed(sources):  # earlier sources win over later ones
+                if not isinstance(source, MappingNode):
+                    message = "a '<<' merge key needs a mapping or a list of mappings"
+                    raise _Fail(message, key_node.start_mark)
+                self.flatten_mapping(source)
+                merge.extend(source.value)
+        if merge:
+            # One key node merged twice (`<<: [*m, *m]`, or through two merges of the same
+            # mapping) keeps only its last, winning entry: merges then stay as long as the
+            # distinct keys written in the file and cannot double level after level.
+            seen: set[int] = set()
+            unique = []
+            for pair in reversed(merge):
+                if id(pair[0]) not in seen:
+                    seen.add(id(pair[0]))
+                    unique.append(pair)
+            merge = unique[::-1]
+            self.merged += len(merge)
+            if self.merged > MAX_ALIAS_NODES:
+                raise _Fail(
+                    f"'<<' merges expand to more than {MAX_ALIAS_NODES:,} keys", node.start_mark
+                )
+            node.merge = merge
+            node.value = merge + node.value
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if not isinstance(node, MappingNode):
+            raise _Fail(f"expected a mapping, found a {node.id}", node.start_mark)
+        self.flatten_mapping(node)
+        merged = getattr(node, "merge", None) or ()
+        mapping: dict[Any, Any] = {}
+        seen: dict[Any, Any] = {}
+        for i, (key_node, value_node) in enumerate(node.value):
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise _Fail("a mapping key must be a scalar", key_node.start_mark)
+            if i >= len(merged):  # an own key: merged keys may be overridden, own ones not
+                if key in seen:
+                    _raise_duplicate(key, seen[key].start_mark, key_node.start_mark)
+                seen[key] = key_node
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+def _raise_duplicate(key: Any, first: Any, again: Any) -> NoReturn:
+    message = _duplicate_message(
+        key, (first.line + 1, first.column + 1), (again.line + 1, again.column + 1)
+    )
+    raise _Fail(message, again)
+
+
+def _duplicate_message(key: Any, first: tuple[int, int], again: tuple[int, int]) -> str:
+    if first[0] != again[0]:
+        return f"duplicate key {key!r} (lines {first[0]} and {again[0]})"
+    return f"duplicate key {key!r} (line {first[0]}, columns {first[1]} and {again[1]})"
+
+
+_Constructor.yaml_constructors = {
+    _NULL: SafeConstructor.construct_yaml_null,
+    _CORE + "bool": _checked("boolean", SafeConstructor.construct_yaml_bool),
+    _CORE + "int": _checked("integer", SafeConstructor.construct_yaml_int),
+    _CORE + "float": _checked("float", SafeConstructor.construct_yaml_float),
+    _CORE + "timestamp": _checked("timestamp", SafeConstructor.construct_yaml_timestamp),
+    _CORE + "str": SafeConstructor.construct_yaml_str,
+    _CORE + "seq": SafeConstructor.construct_yaml_seq,
+    _CORE + "map": SafeConstructor.construct_yaml_map,
+    None: _Constructor.construct_undefined,
+}
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return node.value if isinstance(node, SequenceNode) else []
+
+
+def _check_expansion(root: Any) -> None:
+    """Counts the nodes and the depth of the document with every alias expanded, in time
+    linear in the (shared) node graph; too many, too deep, or recursive is an error."""
+    memo: dict[int, tuple[int, int]] = {}  # id(container) -> (expanded size, height)
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if not done:
+            if key in memo:
+                continue
+            if key in on_path:
+                raise _Fail("recursive alias: the node contains itself", node.start_mark)
+            on_path.add(key)
+            stack.append((node, True))
+            for child in _children(node):
+                if not isinstance(child, ScalarNode) and id(child) not in memo:
+                    stack.append((child, False))
+            continue
+        on_path.discard(key)
+        size, height = 1, 0
+        for child in _children(node):
+            if isinstance(child, ScalarNode):
+                size += 1
+            else:
+                child_size, child_height = memo[id(child)]
+                size += child_size
+                height = max(height, child_height)
+        height += 1
+        if height > MAX_DEPTH:
+            message = f"nesting deeper than {MAX_DEPTH:,} levels (through aliases)"
+            raise _Fail(message, node.start_mark)
+        if size > MAX_ALIAS_NODES:
+            raise _Fail(f"alias expansion exceeds {MAX_ALIAS_NODES:,} nodes", node.start_mark)
+        memo[key] = (size, height)
+
+
+def _new_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=_PURE)
+    yaml.Constructor = _Constructor
+    return yaml
+
+
+def _may_be_deep(text: str) -> bool:
+    # A block collection nested in another starts at a larger column at least every second
+    # level, and a flow collection needs a bracket: a file under this bound cannot nest
+    # deeper than MAX_DEPTH, so only long-lined or bracket-heavy files pay for the exact check.
+    longest = max(map(len, text.splitlines()), default=0)
+    return 2 * (longest + 1) + text.count("[") + text.count("{") > MAX_DEPTH
+
+
+def _yaml_depth_guard(text: str) -> None:
+    """Rejects nesting beyond MAX_DEPTH before composing: the C composer recurses in C and
+    would crash the interpreter on very deep input."""
+    if not _may_be_deep(text):
+        return
+    depth = 0
+    for event in _new_yaml().parse(text):
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Fail(f"nesting deeper than {MAX_DEPTH:,} levels", event.start_mark)
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            depth -= 1
+
+
+def _parse_yaml(text: str, path: str) -> dict[str, Any]:
+    try:
+        _yaml_depth_guard(text)
+        data = _new_yaml().load(text)
+    except Exception as e:
+        raise _yaml_error(e, text, path) from None
+    return {} if data is None else data
+
+
+def _yaml_error(e: Exception, text: str, path: str) -> Exception:
+    if isinstance(e, _Fail):
+        return ConfigFileError(e.message, path, e.mark.line + 1, e.mark.column + 1)
+    if isinstance(e, RecursionError):
+        hint = " (ruamel.yaml.clib reads up to 1,000 levels)" if _PURE else ""
+        return ConfigFileError(f"nested too deeply for the YAML parser{hint}", path)
+    if isinstance(e, ComposerError) and e.problem == "but found another document":
+        mark = e.problem_mark
+        return ConfigFileError(
+            f"{_count_documents(text)} documents; a config file must be a single YAML document",
+            path,
+            mark.line + 1,
+            mark.column + 1,
+        )
+    if isinstance(e, ReaderError):
+        index = e.position
+        if not _PURE:  # the C reader counts UTF-8 bytes
+            index = len(text.encode("utf-8")[:index].decode("utf-8", "ignore"))
+        line, col = _Lines(text).at(index)
+        what = f"#x{e.character:04x}" if isinstance(e.character, int) else repr(e.character)
+        return ConfigFileError(f"unacceptable character {what}: {e.reason}", path, line, col)
+    if isinstance(e, MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        message = e.problem or e.context or "invalid YAML"
+        if e.problem and e.context and e.context_mark is not None:
+            where = f"{e.context_mark.line + 1}:{e.context_mark.column + 1}"
+            message += f" ({e.context} at {where})"
+        if mark is None:
+            return ConfigFileError(message, path)
+        return ConfigFileError(message, path, mark.line + 1, mark.column + 1)
+    if isinstance(e, YAMLError):
+        return ConfigFileError(str(e).strip() or "invalid YAML", path)
+    return e
+
+
+def _count_documents(text: str) -> str:
+    count = 0
+    try:
+        for event in _new_yaml().parse(text):
+            count += isinstance(event, DocumentStartEvent)
+    except YAMLError:
+        return f"at least {count}"
+    return str(count)
+
+
+def _yaml_positions(text: str, path: str) -> dict[Loc, Position]:
+    yaml = _new_yaml()
+    try:
+        _yaml_depth_guard(text)
+        root = yaml.compose(text)
+    except Exception as e:
+        raise _yaml_error(e, text, path) from None
+    if root is None:
+        return {(): Position(1, 1, 1, 1)}
+    keys = _Constructor(loader=yaml)
+    line, col = root.start_mark.line + 1, root.start_mark.column + 1
+    out: dict[Loc, Position] = {(): Position(line, col, line, col)}
+    stack: list[tuple[Loc, Any]] = [((), root)]
+    while stack and len(out) <= MAX_ALIAS_NODES:
+        loc, node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, (key_node, value_node) in _effective_pairs(node, keys).items():
+                child = (*loc, key)
+                out[child] = _node_position(value_node, key_node)
+                stack.append((child, value_node))
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                child = (*loc, i)
+                out[child] = _node_position(item, item)
+                stack.append((child, item))
+    return out
+
+
+def _effective_pairs(node: Any, keys: _Constructor) -> dict[Any, tuple[Any, Any]]:
+    """A mapping node's keys after ``<<`` merges (own keys win, earlier merge sources win),
+    without changing the node."""
+    pairs: dict[Any, tuple[Any, Any]] = {}
+    own: list[tuple[Any, Any]] = []
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE:
+            own.append((key_node, value_node))
+            continue
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for source in reversed(sources):
+            if isinstance(source, MappingNode):
+                pairs.update(_effective_pairs(source, keys))
+    for key_node, value_node in own:
+        key = keys.construct_object(key_node, deep=True)
+        if not isinstance(key, (list, dict)):
+            pairs[key] = (key_node, value_node)
+    return pairs
+
+
+def _node_position(node: Node, key_node: Node) -> Position:
+    key_line, key_col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+    if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
+        # An empty value has no text of its own; the C and pure parsers disagree where it is.
+        return Position(key_line, key_col, key_line, key_col)
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1, key_line, key_col)
+
+
+# ----------------------------------------------------------------------------------- TOML
+
+
+def _parse_toml(text: str, path: str) -> dict[str, Any]:
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as e:
+        raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
+    except RecursionError:
+        raise _toml_too_deep(text, path) from None
+    # Headers and dotted keys nest without recursion; bound the depth they can reach first.
+    bound = 2 * (text.count(".") + 2) + text.count("[") + text.count("{")
+    if bound > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
+        raise _toml_too_deep(text, path)
+    return data
+
+
+def _toml_too_deep(text: str, path: str) -> ConfigFileError:
+    try:
+        _TomlScanner(text).run()
+    except _TooDeep as e:
+        line, col = _Lines(text).at(e.index)
+        return ConfigFileError(f"nesting deeper than {MAX_DEPTH:,} levels", path, line, col)
+    except (IndexError, AttributeError, AssertionError):
+        pass  # not valid TOML past the point where the parser gave up
+    return _too_deep(text, path, _toml_brackets, "TOML")
+
+
+_TOML_STRING = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""(?:"{0,2})'
+    r"|'''(?:[^']|'(?!''))*'''(?:'{0,2})"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'",
+    re.S,
+)
+_TOML_SPACE = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+_TOML_INLINE_SPACE = re.compile(r"[ \t]*")
+_TOML_BARE = re.compile(r"[^\s.=\[\]\"'#,{}]+")
+_TOML_SCALAR = re.compile(r"[^,\]}#\r\n]+")
+_TOML_BRACKETS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\']|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|(\n)|([\[{])|([\]}])|[^\s]',
+    re.S,
+)
+
+
+def _toml_brackets(text: str) -> Iterator[tuple[int, int]]:
+    """(index, change of depth) of each array or inline-table bracket; table headers skipped."""
+    depth = 0
+    line_start = True
+    header = False
+    for m in _TOML_BRACKETS.finditer(text):
+        if m.group(1):
+            line_start, header = True, False
+            continue
+        opening = m.group(2)
+        if opening and depth == 0 and (header or (line_start and opening == "[")):
+            header = True  # [table] / [[array.of.tables]]
+        elif opening:
+            depth += 1
+            yield m.start(), 1
+        elif m.group(3) and not header:
+            depth -= 1
+            yield m.start(), -1
+        line_start = False
+
+
+class _TomlScanner:
+    """Positions of every value of a valid TOML document: table headers, arrays of tables,
+    dotted keys, inline tables and arrays. Iterative, so any nesting is fine; a container
+    deeper than MAX_DEPTH raises _TooDeep at its index."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = _Lines(text)
+        self.out: dict[Loc, Position] = {(): Position(1, 1, 1, 1)}
+        self.aot: dict[Loc, int] = {}  # array of tables -> number of elements so far
+
+    def run(self) -> dict[Loc, Position]:
+        text, n = self.text, len(self.text)
+        table: Loc = ()
+        i = _TOML_SPACE.match(text, 0).end()  # type: ignore[union-attr]
+        while i < n:
+            if text[i] == "[":
+                table, i = self._header(i)
+            else:
+                i = self._keyval(i, table)
+            i = _TOML_SPACE.match(text, i).end()  # type: ignore[union-attr]
+        return self.out
+
+    def _record(self, loc: Loc, value: int, key: int, container: bool, own: bool) -> None:
+        if container and len(loc) >= MAX_DEPTH:
+            raise _TooDeep(value)
+        if own or loc not in self.out:
+            self.out[loc] = Position(*self.lines.at(value), *self.lines.at(key))
+
+    def _header(self, start: int) -> tuple[Loc, int]:
+        many = self.text.startswith("[[", start)
+        segments, i = self._key(start + (2 if many else 1))
+        i = _TOML_INLINE_SPACE.match(self.text, i).end() + (2 if many else 1)  # type: ignore[union-attr]
+        loc: Loc = ()
+        for j, (key, at) in enumerate(segments):
+            loc = (*loc, key)
+            if j < len(segments) - 1:
+                self._record(loc, at, at, True, False)
+                if loc in self.aot:  # [a.b] under [[a]] means the last element of a
+                    loc = (*loc, self.aot[loc] - 1)
+            elif many:
+                count = self.aot[loc] = self.aot.get(loc, 0) + 1
+                self._record(loc, start, at, True, False)
+                loc = (*loc, count - 1)
+                self._record(loc, start, at, True, True)
+            else:
+                self._record(loc, start, at, True, True)
+        return loc, i
+
+    def _key(self, i: int) -> tuple[list[tuple[str, int]], int]:
+        text = self.text
+        segments: list[tuple[str, int]] = []
+        while True:
+            i = _TOML_INLINE_SPACE.match(text, i).end()  # type: ignore[union-attr]
+            if text[i] in "\"'":
+                m = _TOML_STRING.match(text, i)
+                assert m is not None
+                segments.append((_toml_key(m.group()), i))
+            else:
+                m = _TOML_BARE.match(text, i)
+                assert m is not None
+                segments.append((m.group(), i))
+            i = _TOML_INLINE_SPACE.match(text, m.end()).end()  # type: ignore[union-attr]
+            if text[i] != ".":
+                return segments, i
+            i += 1
+
+    def _keyval(self, i: int, base: Loc) -> int:
+        loc, key, i = self._dotted(i, base)
+        stack: list[list[Any]] = []  # open arrays / inline tables: [bracket, loc, items so far]
+        i = self._value(i, loc, key, stack)
+        while stack:
+            i = self._step(i, stack)
+        return i
+
+    def _dotted(self, i: int, base: Loc) -> tuple[Loc, int, int]:
+        """Reads ``a.b.c =``: the value's loc, the index of its last key segment, and the
+        index of the value."""
+        segments, i = self._key(i)
+        loc = base
+        for key, at in segments[:-1]:
+            loc = (*loc, key)
+            self._record(loc, at, at, True, False)
+        key, at = segments[-1]
+        i = _TOML_SPACE.match(self.text, i + 1).end()  # type: ignore[union-attr]  # past '='
+        return (*loc, key), at, i
+
+    def _value(self, i: int, loc: Loc, key: int, stack: list[list[Any]]) -> int:
+        c = self.text[i]
+        if c == "[" or c == "{":
+            self._record(loc, i, key, True, True)
+            stack.append([c, loc, 0])
+            return i + 1
+        pattern = _TOML_STRING if c in "\"'" else _TOML_SCALAR
+        self._record(loc, i, key, False, True)
+        return pattern.match(self.text, i).end()  # type: ignore[union-attr]
+
+    def _step(self, i: int, stack: list[list[Any]]) -> int:
+        i = _TOML_SPACE.match(self.text, i).end()  # type: ignore[union-attr]
+        frame = stack[-1]
+        bracket, loc, count = frame
+        c = self.text[i]
+        if c == ",":
+            return i + 1
+        if c == ("]" if bracket == "[" else "}"):
+            stack.pop()
+            return i + 1
+        if bracket == "[":
+            frame[2] = count + 1
+            return self._value(i, (*loc, count), i, stack)
+        loc, key, i = self._dotted(i, loc)
+        return self._value(i, loc, key, stack)
+
+
+def _toml_key(raw: str) -> str:
+    if raw[0] == "'" or "\\" not in raw:
+        return raw[1:-1]
+    value = tomli.loads(f"k = {raw}")["k"]  # the exact TOML escapes, from the parser itself
+    assert isinstance(value, str)
+    return value
+
+
+# ----------------------------------------------------------------------------------- JSON
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class _Constant(Exception):
+    pass
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _Duplicate
+    return mapping
+
+
+def _json_constant(name: str) -> NoReturn:
+    raise _Constant(name)
+
+
+def _parse_json(text: str, path: str) -> dict[str, Any]:
+    if not text.strip(" \t\r\n"):
+        return {}
+    try:
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
+    except json.JSONDecodeError as e:
+        raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
+    except RecursionError:
+        raise _too_deep(text, path, _json_brackets, "JSON") from None
+    except (_Duplicate, _Constant):
+        scan = _json_scan(text)
+        if scan.duplicate is not None:
+            key, first, again = scan.duplicate
+            message = _duplicate_message(key, first, again)
+            raise ConfigFileError(message, path, *again) from None
+        assert scan.constant is not None
+        name, (line, col) = scan.constant
+        raise ConfigFileError(
+            f"{name} is not valid JSON (RFC 8259 has no NaN or Infinity)", path, line, col
+        ) from None
+    if not isinstance(data, dict):
+        start = len(text) - len(text.lstrip(" \t\r\n"))
+        line, col = _Lines(text).at(start)
+        raise ConfigFileError(
+            f"expected a mapping at the top level, got {_kind(data)}", path, line, col
+        )
+    return data
+
+
+_JSON_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])|([\]}])', re.S)
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+_JSON_SCALAR = re.compile(r"[^\s,\]}:]+")
+
+
+def _json_brackets(text: str) -> Iterator[tuple[int, int]]:
+    for m in _JSON_BRACKETS.finditer(text):
+        if m.group(1):
+            yield m.start(), 1
+        elif m.group(2):
+            yield m.start(), -1
+
+
+def _too_deep(
+    text: str, path: str, brackets: Callable[[str], Iterator[tuple[int, int]]], name: str
+) -> ConfigFileError:
+    """The error for a parser's RecursionError: where nesting first passes MAX_DEPTH, or
+    where it is deepest when the parser gave up earlier."""
+    depth, deepest, where = 0, 0, 0
+    for index, change in brackets(text):
+        depth += change
+        if depth > deepest:
+            deepest, where = depth, index
+            if depth > MAX_DEPTH:
+                break
+    line, col = _Lines(text).at(where)
+    if deepest > MAX_DEPTH:
+        return ConfigFileError(f"nesting deeper than {MAX_DEPTH:,} levels", path, line, col)
+    return ConfigFileError(
+        f"nested too deeply for the {name} parser ({deepest} levels)", path, line, col
+    )
+
+
+@dataclass
+class _JsonScan:
+    positions: dict[Loc, Position]
+    duplicate: tuple[str, tuple[int, int], tuple[int, int]] | None = None
+    constant: tuple[str, tuple[int, int]] | None = None
+
+
+def _json_scan(text: str) -> _JsonScan:
+    """Positions of every value of a valid JSON document (iterative), and the first duplicate
+    key and the first NaN/Infinity in document order."""
+    lines = _Lines(text)
+    scan = _JsonScan({})
+    if not text.strip(" \t\r\n"):
+        scan.positions[()] = Position(1, 1, 1, 1)
+        return scan
+    stack: list[list[Any]] = []  # [kind, loc, items so far, {key: index}]
+
+    def value(i: int, loc: Loc, key: int) -> int:
+        c = text[i]
+        if c in "[{" and len(loc) >= MAX_DEPTH:
+            raise _TooDeep(i)
+        scan.positions[loc] = Position(*lines.at(i), *lines.at(key))
+        if c in "[{":
+            stack.append([c, loc, 0, {}])
+            return i + 1
+        if c == '"':
+            return json.decoder.scanstring(text, i + 1)[1]  # type: ignore[attr-defined,no-any-return]
+        m = _JSON_SCALAR.match(text, i)
+        assert m is not None
+        if m.group() in ("NaN", "Infinity", "-Infinity") and scan.constant is None:
+            scan.constant = (m.group(), lines.at(i))
+        return m.end()
+
+    i = value(_JSON_SPACE.match(text).end(), (), 0)  # type: ignore[union-attr]
+    while stack:
+        i = _JSON_SPACE.match(text, i).end()  # type: ignore[union-attr]
+        frame = stack[-1]
+        kind, loc, count, keys = frame
+        c = text[i]
+        if c == ",":
+            i += 1
+        elif c in "]}":
+            stack.pop()
+            i += 1
+        elif kind == "[":
+            frame[2] = count + 1
+            i = value(i, (*loc, count), i)
+        else:
+            key, end = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+            if key in keys and scan.duplicate is None:
+                scan.duplicate = (key, lines.at(keys[key]), lines.at(i))
+            keys[key] = i
+            colon = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+            i = value(_JSON_SPACE.match(text, colon + 1).end(), (*loc, key), i)  # type: ignore[union-attr]
+    return scan

@@ -1,0 +1,419 @@
+"""``${…}`` interpolation over a merged tree (DESIGN §2, step 3).
+
+- ``${a.b}`` absolute; ``${.b}`` a sibling in the mapping (or list) that holds the value,
+  ``${..b}`` one level further up (OmegaConf semantics); ``${a.items.0}`` a list index.
+- ``${env:VAR}`` / ``${env:VAR,default}``, also spelled ``oc.env``; a default of ``null`` is
+  None, and may itself hold references.
+- ``\\${`` is a literal ``${``; ``\\\\${…}`` a backslash followed by an interpolation.
+
+A value that is exactly one reference keeps the referenced value's type (a mapping or list is
+copied, with its own references resolved where they are written); references embedded in text
+become ``str()`` of the value. Override strings (:class:`~hyperparameter._coerce.Raw`) resolve
+like any other text and stay raw when embedded. Resolution is iterative: chains of any length
+are fine, cycles are reported, and results are bounded (:data:`MAX_STRING`, :data:`MAX_NODES`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._coerce import Raw
+from ._merge import source_of
+from .errors import InterpolationError, Loc
+
+__all__ = ["MAX_NODES", "MAX_STRING", "interpolate"]
+
+#: The longest text an interpolation may produce, in characters.
+MAX_STRING = 1_000_000
+#: How many values one :func:`interpolate` call may copy for references to mappings and lists.
+MAX_NODES = 1_000_000
+
+_RESOLVER = re.compile(r"\s*([A-Za-z_][\w.]*)\s*:")
+_SEGMENT = re.compile(r"[^\s.${}\[\]:,\\]+\Z")
+
+
+def interpolate(
+    tree: Mapping[str, Any],
+    environ: Mapping[str, str],
+    *,
+    provenance: Mapping[Loc, str] | None = None,
+    locate: Callable[[Loc], str | None] | None = None,
+) -> tuple[dict[str, Any], list[InterpolationError]]:
+    """Resolves every ``${…}`` in ``tree``; returns the new tree and every error found.
+
+    One :class:`InterpolationError` per root cause — a missing key, an unset variable, a
+    syntax error, a cycle, a result over the limits — with ``loc`` the key whose value holds
+    the failing reference, ``chain`` the references followed from the first value (``a.x``,
+    ``b.y``, ``a.x``) and ``source`` where that value was written. Values that fail, or that
+    depend on one that fails, keep their text. ``locate(loc)`` says where a value is written
+    (``"train.yaml:3:5"``); without it the ``provenance`` layer name is used. ``tree`` is not
+    changed.
+    """
+
+    def describe(loc: Loc) -> str | None:
+        if locate is not None:
+            return locate(loc)
+        return source_of(provenance, loc) if provenance is not None else None
+
+    resolver = _Resolver(tree, environ, describe)
+    order = {loc: i for i, loc in enumerate(resolver.templates)}
+    for loc in order:
+        if loc not in resolver.done and loc not in resolver.failed:
+            resolver.resolve(loc)
+    errors = sorted(resolver.errors, key=lambda e: order[e.loc])
+    return resolver.output(), errors
+
+
+# ---------------------------------------------------------------------------- templates
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    text: str  # as written, for messages
+    dots: int  # 0: absolute; 1: the holder's container; 2: its parent; …
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Env:
+    text: str
+    name: str
+    default: tuple[str | _Ref | _Env, ...] | None
+
+
+_Part = str | _Ref | _Env
+
+
+class _Syntax(Exception):
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+
+
+def _parse(s: str) -> list[_Part]:
+    parts, _ = _parse_parts(s, 0, nested=False)
+    return parts
+
+
+def _parse_parts(s: str, i: int, nested: bool) -> tuple[list[_Part], int]:
+    """Literal text and interpolations from ``s[i:]``; ``nested`` (an env default) stops
+    before the ``}`` that closes it."""
+    parts: list[_Part] = []
+    text: list[str] = []
+    n = len(s)
+    while i < n:
+        if s.startswith("\\\\${", i):  # an escaped backslash, then a real interpolation
+            text.append("\\")
+            i += 2
+        elif s.startswith("\\${", i):
+            text.append("${")
+            i += 3
+        elif s.startswith("${", i):
+            if text:
+                parts.append("".join(text))
+                text = []
+            part, i = _parse_interpolation(s, i)
+            parts.append(part)
+        elif nested and s[i] == "}":
+            break
+        else:
+            j = i + 1
+            while j < n and s[j] not in "\\$}":
+                j += 1
+            text.append(s[i:j])
+            i = j
+    if text:
+        parts.append("".join(text))
+    return parts, i
+
+
+def _parse_interpolation(s: str, start: int) -> tuple[_Part, int]:
+    i = start + 2
+    m = _RESOLVER.match(s, i)
+    if m is not None and m.group(1) in ("env", "oc.env"):
+        i = m.end()
+        j = i
+        while j < len(s) and s[j] not in ",}":
+            j += 1
+        name = s[i:j].strip()
+        default: tuple[_Part, ...] | None = None
+        if j < len(s) and s[j] == ",":
+            parts, j = _parse_parts(s, j + 1, nested=True)
+            if parts and isinstance(parts[0], str):
+                parts[0] = parts[0].lstrip()
+            if parts and isinstance(parts[-1], str):
+                parts[-1] = parts[-1].rstrip()
+            default = tuple(p for p in parts if p != "")
+        if j >= len(s):
+            raise _Syntax(s[start:], "unterminated '${'")
+        text = s[start : j + 1]
+        if not name:
+            raise _Syntax(text, "no variable name")
+        return _Env(text, name, default), j + 1
+    end = s.find("}", i)
+    if end < 0:
+        raise _Syntax(s[start:], "unterminated '${'")
+    if s.startswith("}", end + 1) and s.startswith("{", i):
+        end += 1  # `${{ matrix.os }}` (GitHub Actions, Jinja): name it whole
+    text = s[start : end + 1]
+    if m is not None:
+        raise _Syntax(text, f"unknown resolver {m.group(1)!r} (supported: env, oc.env)")
+    body = s[i:end].strip()
+    if "${" in body:
+        raise _Syntax(text, "a reference inside a key path is not supported")
+    dots = len(body) - len(body.lstrip("."))
+    rest = body[dots:]
+    path = tuple(rest.split(".")) if rest else ()
+    if not body or any(not _SEGMENT.match(p) for p in path):
+        reason = "empty reference" if not body else "not a key path"
+        raise _Syntax(text, reason + r" (write \${ for a literal '${')")
+    return _Ref(text, dots, path), end + 1
+
+
+# ---------------------------------------------------------------------------- resolution
+
+
+class _Need(Exception):
+    """The current value needs ``dep`` resolved first; ``labels`` extend the chain."""
+
+    def __init__(self, dep: Loc, labels: list[str]) -> None:
+        self.dep = dep
+        self.labels = labels
+
+
+class _Dead(Exception):
+    """The current value depends on one that failed (already reported)."""
+
+
+class _Error(Exception):
+    def __init__(self, message: str, labels: list[str]) -> None:
+        self.message = message
+        self.labels = labels
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(p) for p in loc) if loc else "<root>"
+
+
+def _embed(value: Any) -> str:
+    return value.text if isinstance(value, Raw) else str(value)
+
+
+class _Resolver:
+    def __init__(
+        self,
+        tree: Mapping[str, Any],
+        environ: Mapping[str, str],
+        describe: Callable[[Loc], str | None],
+    ) -> None:
+        self.tree = tree
+        self.environ = environ
+        self.describe = describe
+        self.templates: dict[Loc, tuple[Any, list[_Part]]] = {}  # in document order
+        self.done: dict[Loc, Any] = {}
+        self.failed: set[Loc] = set()
+        self.errors: list[InterpolationError] = []
+        self.budget = MAX_NODES
+        self._under: dict[Loc, list[Loc]] = {}  # container -> the templates inside it
+        self._cursor: dict[Loc, int] = {}  # container -> how many of those are resolved
+        self._collect()
+
+    def _collect(self) -> None:
+        stack: list[tuple[Loc, Any]] = [((), self.tree)]
+        while stack:
+            loc, node = stack.pop()
+            if isinstance(node, Mapping):
+                stack.extend(((*loc, k), v) for k, v in reversed(list(node.items())))
+            elif isinstance(node, list):
+                stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
+            else:
+                text = node.text if isinstance(node, Raw) else node
+                if isinstance(text, str) and "${" in text:
+                    try:
+                        self.templates[loc] = (node, _parse(text))
+                    except _Syntax as e:
+                        self.templates[loc] = (node, [])
+                        self.failed.add(loc)
+                        message = f"invalid interpolation {e.text!r}: {e.reason}"
+                        self._report(loc, message, [_dotted(loc)], [loc])
+
+    def resolve(self, start: Loc) -> None:
+        """Resolves ``start`` and whatever it depends on, depth first, with an explicit
+        stack (no recursion, so chains of any length work)."""
+        stack = [start]
+        labels = [[_dotted(start)]]
+        on_stack = {start: 0}
+        while stack:
+            current = stack[-1]
+            try:
+                value = self._evaluate(current)
+            except _Need as need:
+                if need.dep in self.failed:
+                    self._drop(stack, labels, on_stack)
+                elif need.dep in on_stack:
+                    chain = [label for frame in labels for label in frame] + need.labels
+                    self._report(current, "interpolation cycle", chain, stack)
+                    self._drop(stack, labels, on_stack)
+                else:
+                    on_stack[need.dep] = len(stack)
+                    stack.append(need.dep)
+                    labels.append(need.labels)
+            except _Dead:
+                self._drop(stack, labels, on_stack)
+            except _Error as error:
+                chain = [label for frame in labels for label in frame] + error.labels
+                self._report(current, error.message, chain, stack)
+                self._drop(stack, labels, on_stack)
+            else:
+                self.done[current] = value
+                del on_stack[stack.pop()]
+                labels.pop()
+
+    def _drop(self, stack: list[Loc], labels: list[list[str]], on_stack: dict[Loc, int]) -> None:
+        # The frames below re-evaluate, find this one failed, and fail without a report.
+        self.failed.add(stack[-1])
+        del on_stack[stack.pop()]
+        labels.pop()
+
+    def _report(self, loc: Loc, message: str, chain: list[str], holders: list[Loc]) -> None:
+        where: list[str] = []
+        for holder in holders:
+            place = self.describe(holder)
+            if place is not None and place not in where:
+                where.append(place)
+        text = f"{message}: {' -> '.join(chain)}" if len(chain) > 1 else message
+        if where:
+            text += f" ({', '.join(where)})"
+        self.errors.append(InterpolationError(text, loc, chain, self.describe(loc)))
+
+    def _evaluate(self, loc: Loc) -> Any:
+        original, parts = self.templates[loc]
+        value = self._join(loc, parts)
+        whole = len(parts) == 1 and not isinstance(parts[0], str)
+        if isinstance(original, Raw) and not whole:
+            return Raw(value, original.source)  # still an untyped override string
+        return value
+
+    def _join(self, loc: Loc, parts: list[_Part] | tuple[_Part, ...]) -> Any:
+        if len(parts) == 1 and not isinstance(parts[0], str):
+            return self._value(loc, parts[0])
+        pieces: list[str] = []
+        size = 0
+        for part in parts:
+            piece = part if isinstance(part, str) else _embed(self._value(loc, part))
+            size += len(piece)
+            if size > MAX_STRING:
+                raise _Error(f"the result is longer than {MAX_STRING:,} characters", [])
+            pieces.append(piece)
+        return "".join(pieces)
+
+    def _value(self, loc: Loc, part: _Ref | _Env) -> Any:
+        if isinstance(part, _Env):
+            found = self.environ.get(part.name)
+            if found is not None:
+                return found
+            if part.default is None:
+                message = f"environment variable {part.name!r} is not set in {part.text}"
+                raise _Error(message, [f"env:{part.name}"])
+            if part.default == ("null",):
+                return None
+            return self._join(loc, part.default)
+        if part.dots == 0:
+            base: Loc = ()
+        else:
+            container = loc[:-1]
+            up = part.dots - 1
+            if up > len(container):
+                raise _Error(f"{part.text} goes above the top level", [])
+            base = container[: len(container) - up]
+        return self._lookup(base, part)
+
+    def _lookup(self, base: Loc, ref: _Ref) -> Any:
+        node: Any = self.tree
+        for step in base:
+            node = node[step]
+        concrete = base
+        target = _dotted((*base, *ref.path))
+        settled = False  # inside a value that is already resolved (a reference's result)
+        for segment in ref.path:
+            if not settled and concrete in self.templates:
+                node = self._settled(concrete, [target, _dotted(concrete)])
+                settled = True
+            key: str | int | None = segment
+            if isinstance(node, Mapping):
+                if segment not in node and segment.isdigit() and int(segment) in node:
+                    key = int(segment)
+            elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+                key = int(segment)
+            else:
+                key = None
+            if key is None or (isinstance(node, Mapping) and key not in node):
+                raise _Error(f"missing key {target!r} in {ref.text}", [target])
+            node = node[key]
+            concrete = (*concrete, key)
+        if not settled and concrete in self.templates:
+            labels = [target] if _dotted(concrete) == target else [target, _dotted(concrete)]
+            node = self._settled(concrete, labels)
+            settled = True
+        if not settled and isinstance(node, (Mapping, list)):
+            # Every reference inside the copied subtree resolves where it is written first.
+            inner = self._templates_under(concrete)
+            done = self._cursor.get(concrete, 0)
+            while done < len(inner) and inner[done] in self.done:
+                done += 1
+            self._cursor[concrete] = done
+            for pending in inner[done:]:
+                self._settled(pending, [target, _dotted(pending)])
+            return self._copy(node, concrete)
+        return self._copy(node, None) if isinstance(node, (Mapping, list)) else node
+
+    def _settled(self, loc: Loc, labels: list[str]) -> Any:
+        if loc in self.done:
+            return self.done[loc]
+        if loc in self.failed:
+            raise _Dead
+        raise _Need(loc, labels)
+
+    def _templates_under(self, prefix: Loc) -> list[Loc]:
+        found = self._under.get(prefix)
+        if found is None:
+            n = len(prefix)
+            found = [t for t in self.templates if len(t) > n and t[:n] == prefix]
+            self._under[prefix] = found
+        return found
+
+    def _copy(self, node: Any, loc: Loc | None, counted: bool = True) -> Any:
+        """A copy of the container ``node``; with ``loc``, its templates replaced by their
+        resolved values (failed ones kept as written). ``counted`` copies use the budget."""
+        holder: list[Any] = [None]
+        stack: list[tuple[Any, Loc | None, Any, Any]] = [(node, loc, holder, 0)]
+        while stack:
+            value, at, parent, key = stack.pop()
+            if at is not None and at in self.templates:
+                value, at = (self.done[at], None) if at in self.done else (value, None)
+            if isinstance(value, Mapping):
+                out: Any = dict.fromkeys(value)
+                items: Any = value.items()
+            elif isinstance(value, list):
+                out = [None] * len(value)
+                items = enumerate(value)
+            else:
+                parent[key] = value
+                continue
+            parent[key] = out
+            if counted:
+                self.budget -= len(out) + 1
+                if self.budget < 0:
+                    raise _Error(f"references copy more than {MAX_NODES:,} values", [])
+            for k, v in items:
+                stack.append((v, None if at is None else (*at, k), out, k))
+        return holder[0]
+
+    def output(self) -> dict[str, Any]:
+        """The tree with every resolved template replaced."""
+        result = self._copy(self.tree, (), counted=False)
+        assert isinstance(result, dict)
+        return result

@@ -1,0 +1,241 @@
+"""Layers merged left to right, with provenance (DESIGN §2, step 2).
+
+A layer is ``(name, value)``: a parsed file, the schema defaults, or one dotted-key
+:class:`Assignment` from an environment variable or an override. Names are what provenance
+reports: ``"base.yaml"``, ``"default"``, ``"env:APP_MODEL__LR"``, ``"-D model.lr=3e-4"``.
+
+Mappings merge deeply; anything else (a list, a scalar, ``None``) replaces what was there. The
+result never shares a mutable container with a layer::
+
+    layers = [("default", defaults), ("base.yaml", base), ("exp.toml", exp)]
+    layers += assignments(env_layer("APP", os.environ, known), "env:")
+    layers += assignments(override_layer(["model.lr=3e-4"]))
+    tree, provenance = merge(layers)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._coerce import Raw
+from ._keys import check_key, parse_assignment
+from .errors import InvalidKeyError, Loc
+
+__all__ = [
+    "Assignment",
+    "Entry",
+    "assignments",
+    "env_layer",
+    "merge",
+    "override_layer",
+    "source_of",
+]
+
+#: ``(loc, raw text, name)``: one environment variable (name = the variable) or override
+#: (name = ``"-D key=value"``), before it becomes a layer.
+Entry = tuple[Loc, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A layer that sets one ``loc``. Integer segments index into an existing list; a
+    missing mapping on the way is created; a scalar on the way is replaced by a mapping."""
+
+    loc: Loc
+    value: Any
+
+
+def merge(
+    layers: Sequence[tuple[str, Mapping[str, Any] | Assignment]],
+) -> tuple[dict[str, Any], dict[Loc, str]]:
+    """Deep-merges ``layers`` left to right.
+
+    Returns the merged tree and its provenance: for every key of every mapping in the tree
+    (leaf or not), the name of the last layer that set it; ``()`` maps to the last mapping
+    layer. List items have no entries of their own unless an :class:`Assignment` set them:
+    look a loc up with :func:`source_of`. Raises :class:`InvalidKeyError` for an assignment
+    that indexes past the end of a list, or into a list with a name.
+    """
+    root: dict[Any, Any] = {}
+    # id(container) -> (container, {key or index: layer name}); the container is kept alive
+    # so that its id cannot be reused while the map exists.
+    names: dict[int, tuple[Any, dict[Any, str]]] = {id(root): (root, {})}
+    top: str | None = None
+    for name, layer in layers:
+        if isinstance(layer, Assignment):
+            _assign(root, names, layer, name)
+        else:
+            _merge_mapping(root, layer, name, names)
+            top = name
+    provenance: dict[Loc, str] = {} if top is None else {(): top}
+    stack: list[tuple[Loc, Any]] = [((), root)]
+    while stack:
+        loc, container = stack.pop()
+        own = names[id(container)][1]
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in items:
+            if key in own:
+                provenance[(*loc, key)] = own[key]
+            entry = names.get(id(value))
+            if entry is not None and entry[0] is value:
+                stack.append(((*loc, key), value))
+    return root, provenance
+
+
+def source_of(provenance: Mapping[Loc, str], loc: Loc) -> str | None:
+    """The layer that set ``loc``, or the nearest enclosing value that has one."""
+    for end in range(len(loc), -1, -1):
+        name = provenance.get(loc[:end])
+        if name is not None:
+            return name
+    return None
+
+
+def env_layer(
+    prefix: str, environ: Mapping[str, str], known: Container[Loc] | None = None
+) -> list[Entry]:
+    """The entries of the environment variables named ``{prefix}_…``.
+
+    ``APP_MODEL__BATCH_SIZE=64`` with prefix ``"APP"`` sets ``("model", "batch_size")`` to the
+    raw string ``"64"``: ``__`` separates levels, names are lower-cased, the prefix matches in
+    any case, an all-digit segment is a list index. With ``known`` (the locs of the schema's
+    fields) a variable that names no field is ignored; a name outside the key grammar is
+    always ignored. Ordered shallow first, then by name, so ``APP_MODEL__LR`` wins over a
+    mapping given whole in ``APP_MODEL``.
+    """
+    head = prefix.rstrip("_").upper()
+    if not head:
+        raise ValueError("the environment prefix must not be empty")
+    head += "_"
+    entries: list[Entry] = []
+    for var, raw in environ.items():
+        if not var.upper().startswith(head):
+            continue
+        parts = var[len(head) :].lower().split("__")
+        if any("." in part for part in parts):
+            continue
+        try:
+            loc = _loc(check_key(".".join(parts)))
+        except InvalidKeyError:
+            continue
+        if known is None or loc in known:
+            entries.append((loc, raw, var))
+    entries.sort(key=lambda e: (len(e[0]), e[2]))
+    return entries
+
+
+def override_layer(overrides: Iterable[str]) -> list[Entry]:
+    """The entries of ``key=value`` overrides (``-D``, bare ``k=v``, ``overrides=[…]``).
+
+    ``"model.lr=3e-4"`` becomes ``(("model", "lr"), "3e-4", "-D model.lr=3e-4")``: the value
+    stays a raw string, typed later by whoever reads it. A text without ``=`` is a
+    ``ValueError``; a key outside the grammar an :class:`InvalidKeyError`.
+    """
+    entries: list[Entry] = []
+    for text in overrides:
+        key, raw = parse_assignment(text)
+        entries.append((_loc(key), raw, f"-D {text.strip()}"))
+    return entries
+
+
+def assignments(entries: Iterable[Entry], prefix: str = "") -> list[tuple[str, Assignment]]:
+    """One layer per entry, named ``prefix + name`` (``"env:"`` for variables), whose value
+    is the raw text wrapped in :class:`~hyperparameter._coerce.Raw` with that name as source."""
+    layers: list[tuple[str, Assignment]] = []
+    for loc, raw, name in entries:
+        source = prefix + name
+        layers.append((source, Assignment(loc, Raw(raw, source))))
+    return layers
+
+
+def _loc(key: str) -> Loc:
+    return tuple(int(s) if s.isascii() and s.isdigit() else s for s in key.split("."))
+
+
+def _merge_mapping(
+    root: dict[Any, Any],
+    layer: Mapping[Any, Any],
+    name: str,
+    names: dict[int, tuple[Any, dict[Any, str]]],
+) -> None:
+    stack: list[tuple[dict[Any, Any], Mapping[Any, Any]]] = [(root, layer)]
+    while stack:
+        target, source = stack.pop()
+        own = names.setdefault(id(target), (target, {}))[1]
+        for key, value in source.items():
+            own[key] = name
+            if isinstance(value, Mapping):
+                current = target.get(key)
+                if not isinstance(current, dict):
+                    current = target[key] = {}
+                    names[id(current)] = (current, {})
+                stack.append((current, value))
+            else:
+                target[key] = _copy(value)
+
+
+def _copy(value: Any) -> Any:
+    """``value`` with every dict and list copied (iterative: any depth)."""
+    if not isinstance(value, (Mapping, list)):
+        return value
+    out: Any = {} if isinstance(value, Mapping) else []
+    stack: list[tuple[Any, Any]] = [(value, out)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, item in items:
+            copy = {} if isinstance(item, Mapping) else [] if isinstance(item, list) else item
+            if isinstance(target, dict):
+                target[key] = copy
+            else:
+                target.append(copy)
+            if copy is not item:
+                stack.append((item, copy))
+    return out
+
+
+def _assign(
+    root: dict[Any, Any],
+    names: dict[int, tuple[Any, dict[Any, str]]],
+    assignment: Assignment,
+    name: str,
+) -> None:
+    loc = assignment.loc
+    if not loc:
+        raise InvalidKeyError("", "empty key")
+    container: Any = root
+    for depth, segment in enumerate(loc):
+        key = _slot(container, segment, loc[: depth + 1])
+        own = names.setdefault(id(container), (container, {}))[1]
+        own[key] = name
+        if depth == len(loc) - 1:
+            container[key] = _copy(assignment.value)
+            return
+        child = container[key] if isinstance(container, list) or key in container else None
+        if not isinstance(child, (dict, list)):
+            child = container[key] = {}
+            names[id(child)] = (child, {})
+        container = child
+
+
+def _slot(container: Any, segment: str | int, loc: Loc) -> Any:
+    """The key or index of ``segment`` in ``container``: an existing key in its own type or
+    as written (``0`` finds a key ``"0"``), else a new string key; a list needs an index."""
+    if isinstance(container, dict):
+        if segment in container:
+            return segment
+        text = str(segment)
+        if text in container:
+            return text
+        if text.isascii() and text.isdigit() and int(text) in container:
+            return int(text)
+        return text
+    key = ".".join(str(s) for s in loc)
+    size = len(container)
+    if not isinstance(segment, int):
+        raise InvalidKeyError(key, f"{segment!r} is not an index into a list of {size} items")
+    if segment >= size:
+        raise InvalidKeyError(key, f"index {segment} is past the end of a list of {size} items")
+    return segment

@@ -1,0 +1,370 @@
+"""``load`` / ``loads`` / ``dump``: runs the pipeline of DESIGN §2 and owns no format or schema
+logic of its own.
+
+parse (``_formats``) → merge with provenance (``_merge``: defaults < files < env < overrides)
+→ interpolate (``_interpolate``) → validate and coerce (``schema``) → a real schema instance.
+Source positions are computed only when an error needs them (``_formats.positions``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import io
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any, Literal, TypeVar, overload
+
+from . import _formats, _interpolate, _merge
+from ._coerce import Raw, untyped
+from .errors import ConfigFileError, ConfigValidationError, ErrorDetails, InterpolationError
+from .schema import adapter_for, is_schema, to_tree
+
+__all__ = ["dump", "load", "loads"]
+
+T = TypeVar("T")
+Format = Literal["yaml", "toml", "json"]
+Loc = tuple[str | int, ...]
+_KIND_ORDER = {"default": 0, "mapping": 1, "file": 1, "env": 2, "override": 3}
+
+
+@dataclass
+class _Layer:
+    """One merge layer and how to say where its values came from."""
+
+    name: str
+    kind: Literal["default", "mapping", "file", "env", "override"]
+    tree: dict[str, Any] | _merge.Assignment
+    data: bytes | str | None = None
+    fmt: Format | None = None
+    order: int = 0
+    _positions: dict[Loc, _formats.Position] | None = field(default=None, repr=False)
+
+    def positions(self) -> dict[Loc, _formats.Position]:
+        if self._positions is None:
+            assert self.data is not None
+            assert self.fmt is not None
+            try:
+                self._positions = _formats.positions(self.data, self.fmt, self.name)
+            except ConfigFileError:
+                self._positions = {}
+        return self._positions
+
+    def where(self, loc: Loc, *, key: bool = False) -> tuple[str, int, int]:
+        """``(source, line, col)``: ``path:line:col`` for files (the key's position when
+        ``key``), else the layer name."""
+        if self.kind != "file":
+            return self.name, 0, 0
+        table = self.positions()
+        for end in range(len(loc), -1, -1):
+            pos = table.get(loc[:end])
+            if pos is not None:
+                if key and end == len(loc):
+                    return f"{self.name}:{pos.key_line}:{pos.key_col}", pos.key_line, pos.key_col
+                return f"{self.name}:{pos.line}:{pos.col}", pos.line, pos.col
+        return self.name, 0, 0
+
+
+def _file_layer(source: str | os.PathLike[str], fmt: Format | None, order: int) -> _Layer:
+    name = os.fspath(source)
+    kind = _formats.format_for(name, fmt)
+    data = _formats.read_bytes(name)
+    return _Layer(name, "file", _formats.parse(data, kind, name), data, kind, order)
+
+
+class _Known:
+    """The locs a schema has fields for (``loc in known``), for environment variables."""
+
+    def __init__(self, schema: type) -> None:
+        self.adapter = adapter_for(schema)
+
+    def __contains__(self, loc: object) -> bool:
+        return isinstance(loc, tuple) and self.adapter.annotation_at(loc)[0]
+
+
+def _assignment_layers(
+    entries: list[_merge.Entry], kind: Literal["env", "override"], prefix: str = ""
+) -> list[_Layer]:
+    return [
+        _Layer(name, kind, assignment) for name, assignment in _merge.assignments(entries, prefix)
+    ]
+
+
+def _title(schema: type | None, layers: list[_Layer]) -> str:
+    names = [layer.name for layer in layers if layer.kind in ("file", "mapping")]
+    if any(layer.kind == "env" for layer in layers):
+        names.append("env")
+    if any(layer.kind == "override" for layer in layers):
+        names.append("overrides")
+    what = schema.__name__ if schema is not None else "config"
+    return f"loading {what} ({' <- '.join(names)})" if names else f"loading {what}"
+
+
+def _plain(value: Any) -> Any:
+    """Raw override strings left in a schema-less result are parsed as YAML scalars."""
+    if type(value) is Raw:
+        return untyped(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _run(
+    layers: list[_Layer],
+    schema: type | None,
+    overrides: Sequence[str],
+    env_prefix: str | None,
+    interpolate: bool,
+) -> Any:
+    adapter = adapter_for(schema) if schema is not None else None
+    if adapter is not None:
+        layers.insert(0, _Layer("default", "default", adapter.defaults()))
+    if env_prefix:
+        known = _Known(schema) if schema is not None else None
+        layers.extend(
+            _assignment_layers(_merge.env_layer(env_prefix, os.environ, known), "env", "env:")
+        )
+    layers.extend(_assignment_layers(_merge.override_layer(overrides), "override"))
+    by_name = {layer.name: layer for layer in layers}
+    tree, provenance = _merge.merge([(layer.name, layer.tree) for layer in layers])
+
+    problems: list[tuple[ErrorDetails, Literal["value", "key", "parent"]]] = []
+    if interpolate:
+        tree, ierrors = _interpolate.interpolate(
+            tree,
+            os.environ,
+            provenance=provenance,
+            locate=lambda loc: _where(loc, by_name, provenance),
+        )
+        for ie in ierrors:
+            problems.append((_interpolation_details(ie), "value"))
+    result: Any = tree
+    if adapter is not None and not problems:
+        result, verrors = adapter.validate(tree)
+        for e in verrors:
+            anchor: Literal["value", "key", "parent"] = "value"
+            if e["type"] == "extra_forbidden":
+                anchor = "key"
+            elif e["type"] == "missing":
+                anchor = "parent"
+            problems.append((e, anchor))
+    elif adapter is None:
+        result = _plain(tree)
+    if problems:
+        raise ConfigValidationError(
+            _title(schema, layers), _locate(problems, layers, by_name, provenance)
+        )
+    return result
+
+
+def _where(loc: Loc, by_name: dict[str, _Layer], provenance: Mapping[Loc, str]) -> str | None:
+    layer = _owner(loc, by_name, provenance)
+    return None if layer is None else layer.where(loc)[0]
+
+
+def _interpolation_details(e: InterpolationError) -> ErrorDetails:
+    return {
+        "loc": tuple(e.loc),
+        "msg": e.message,
+        "type": "interpolation",
+        "input": None,
+        "source": None,
+    }
+
+
+def _owner(loc: Loc, by_name: dict[str, _Layer], provenance: Mapping[Loc, str]) -> _Layer | None:
+    name = _merge.source_of(provenance, loc)
+    return None if name is None else by_name.get(name)
+
+
+def _holder(loc: Loc, layers: list[_Layer]) -> _Layer | None:
+    """The last file layer whose tree has the mapping at ``loc``."""
+    for layer in reversed(layers):
+        if layer.kind != "file":
+            continue
+        node: Any = layer.tree
+        for part in loc:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if isinstance(node, Mapping):
+            return layer
+    return next((layer for layer in layers if layer.kind == "file"), None)
+
+
+def _locate(
+    problems: list[tuple[ErrorDetails, Literal["value", "key", "parent"]]],
+    layers: list[_Layer],
+    by_name: dict[str, _Layer],
+    provenance: Mapping[Loc, str],
+) -> list[ErrorDetails]:
+    order = {id(layer): (_KIND_ORDER[layer.kind], i) for i, layer in enumerate(layers)}
+    located: list[tuple[tuple[int, int, int, int], ErrorDetails]] = []
+    for e, anchor in problems:
+        loc = tuple(e["loc"])
+        layer = _holder(loc[:-1], layers) if anchor == "parent" else None
+        if layer is None:
+            layer = _owner(loc, by_name, provenance)
+        if layer is None:
+            source, line, col, rank = None, 0, 0, (9, 0)
+        elif anchor == "parent":
+            source, line, col = layer.where(loc[:-1])
+            rank = order[id(layer)]
+        else:
+            source, line, col = layer.where(loc, key=anchor == "key")
+            rank = order[id(layer)]
+        inp = e.get("input")
+        if type(inp) is Raw:
+            inp = inp.text
+        located.append(((*rank, line, col), {**e, "input": inp, "source": source}))
+    located.sort(key=lambda t: t[0])
+    return [e for _, e in located]
+
+
+@overload
+def load(
+    *sources: str | os.PathLike[str] | Mapping[str, Any],
+    schema: type[T],
+    overrides: Sequence[str] = (),
+    env_prefix: str | None = None,
+    format: Format | None = None,
+    interpolate: bool = True,
+) -> T: ...
+@overload
+def load(
+    *sources: str | os.PathLike[str] | Mapping[str, Any],
+    schema: None = None,
+    overrides: Sequence[str] = (),
+    env_prefix: str | None = None,
+    format: Format | None = None,
+    interpolate: bool = True,
+) -> dict[str, Any]: ...
+def load(
+    *sources: str | os.PathLike[str] | Mapping[str, Any],
+    schema: type[Any] | None = None,
+    overrides: Sequence[str] = (),
+    env_prefix: str | None = None,
+    format: Format | None = None,
+    interpolate: bool = True,
+) -> Any:
+    """Loads, merges and validates configuration sources.
+
+    ``sources`` are files (``.yaml``/``.yml``, ``.toml``, ``.json``, or any name with
+    ``format=``) and mappings, merged left to right over the schema's defaults; then the
+    environment (``env_prefix="APP"``: ``APP_MODEL__LR`` sets ``model.lr``) and ``overrides``
+    (``"model.lr=3e-4"``). ``${…}`` references are resolved unless ``interpolate=False``.
+    With ``schema`` (a dataclass or pydantic model class) the result is an instance of it;
+    without, a plain dict. Every problem is reported at once in a
+    :class:`~hyperparameter.ConfigValidationError` that names file, line and column.
+    """
+    layers = []
+    for i, src in enumerate(sources):
+        if isinstance(src, Mapping):
+            layers.append(_Layer(f"<mapping {i + 1}>", "mapping", dict(to_tree(src))))
+        else:
+            layers.append(_file_layer(src, format, i))
+    return _run(layers, schema, overrides, env_prefix, interpolate)
+
+
+@overload
+def loads(
+    text: str,
+    format: Format,
+    *,
+    schema: type[T],
+    overrides: Sequence[str] = (),
+    source: str = "<string>",
+    interpolate: bool = True,
+) -> T: ...
+@overload
+def loads(
+    text: str,
+    format: Format,
+    *,
+    schema: None = None,
+    overrides: Sequence[str] = (),
+    source: str = "<string>",
+    interpolate: bool = True,
+) -> dict[str, Any]: ...
+def loads(
+    text: str,
+    format: Format,
+    *,
+    schema: type[Any] | None = None,
+    overrides: Sequence[str] = (),
+    source: str = "<string>",
+    interpolate: bool = True,
+) -> Any:
+    """Like :func:`load` for one document given as text; ``source`` names it in messages."""
+    fmt = _formats.format_for(source, format)
+    layer = _Layer(source, "file", _formats.parse(text, fmt, source), text, fmt)
+    return _run([layer], schema, overrides, None, interpolate)
+
+
+# -------------------------------------------------------------------------------- dump
+
+
+def _dumpable(value: Any, fmt: Format, loc: Loc) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _dumpable(v, fmt, (*loc, str(k))) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [_dumpable(v, fmt, (*loc, i)) for i, v in enumerate(items)]
+    if type(value) is Raw:
+        return untyped(value)
+    if isinstance(value, enum.Enum):
+        return _dumpable(value.value, fmt, loc)
+    if isinstance(value, PurePath):
+        return str(value)
+    if value is None and fmt == "toml":
+        raise ValueError(f"{'.'.join(map(str, loc))}: TOML has no null; dump as YAML or JSON")
+    if isinstance(value, float) and not math.isfinite(value) and fmt == "json":
+        raise ValueError(f"{'.'.join(map(str, loc))}: JSON has no {value}; dump as YAML or TOML")
+    if isinstance(value, (_dt.datetime, _dt.date, _dt.time)) and fmt == "json":
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str, _dt.date, _dt.time)):
+        return value
+    raise TypeError(f"{'.'.join(map(str, loc))}: cannot dump a {type(value).__name__}")
+
+
+def dump(
+    obj: Any,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    format: Format | None = None,
+) -> str:
+    """Writes a config (schema instance or mapping) as YAML, TOML or JSON text that loads
+    back to an equal config; returns the text and writes ``path`` if given. The format comes
+    from ``format``, else the path's suffix, else YAML."""
+    if format is not None:
+        fmt: Format = _formats.format_for("", format)
+    elif path is not None:
+        fmt = _formats.format_for(path)
+    else:
+        fmt = "yaml"
+    if not (isinstance(obj, Mapping) or is_schema(type(obj))):
+        raise TypeError(f"dump() takes a dataclass / pydantic instance or a mapping, not {obj!r}")
+    tree = _dumpable(to_tree(obj), fmt, ())
+    if fmt == "json":
+        text = json.dumps(tree, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    elif fmt == "toml":
+        import tomli_w
+
+        text = tomli_w.dumps(tree)
+    else:
+        from ruamel.yaml import YAML
+
+        yaml = YAML(typ="safe", pure=True)
+        yaml.default_flow_style = False
+        yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+        buf = io.StringIO()
+        yaml.dump(tree, buf)
+        text = buf.getvalue()
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return text
