@@ -145,9 +145,12 @@ def _run(
         for ie in ierrors:
             problems.append((_interpolation_details(ie), "value"))
     result: Any = tree
-    if adapter is not None and not problems:
+    if adapter is not None:
+        failed = {tuple(e["loc"]) for e, _ in problems}
         result, verrors = adapter.validate(tree)
         for e in verrors:
+            if tuple(e["loc"]) in failed:
+                continue  # the unresolved reference is the error, not its text's type
             anchor: Literal["value", "key", "parent"] = "value"
             if e["type"] == "extra_forbidden":
                 anchor = "key"

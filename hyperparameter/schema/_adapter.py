@@ -207,7 +207,13 @@ class SchemaAdapter:
             for err in e.errors(include_url=False):
                 if err["type"] == "extra_forbidden":
                     continue  # reported by the walk, with "did you mean"
-                loc = _trim(tuple(err["loc"]), prepared)
+                loc = tuple(err["loc"])
+                # pydantic adds union tags and validator names to `loc`; a missing field's
+                # name is legitimately absent from the input
+                if err["type"] == "missing" and loc:
+                    loc = (*_trim(loc[:-1], prepared), loc[-1]) if loc[:-1] else loc
+                else:
+                    loc = _trim(loc, prepared)
                 errors.append(_error(loc, err["msg"], err["type"], err.get("input")))
             return None, errors
         except Exception as e:  # a __post_init__ or validator raising something else
