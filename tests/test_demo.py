@@ -22,3 +22,7 @@ def test_demo_runs() -> None:
     assert "asyncio task:           (0.1, 8, 'gelu')" in out
     assert "after the task:         (0.1, 8, 'relu')" in out
     assert "bad value:              model.layers: cannot convert 'eight' to int" in out
+    assert "epochs=90, run_name='gelu-8')" in out
+    assert "3 errors loading Train (base.yaml <- broken.toml)" in out
+    assert "  broken.toml:3:1: model.actt: unknown key; did you mean 'act'?" in out
+    assert "from the loaded config: (0.0003, 8, 'gelu') gelu-8" in out
