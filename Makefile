@@ -10,10 +10,11 @@ test:               ## the whole suite, once per store backend
 	HYPERPARAMETER_BACKEND=rust $(PYTHON) -m pytest
 	HYPERPARAMETER_BACKEND=python $(PYTHON) -m pytest
 
-lint:               ## Python linters and type checks
+lint:               ## Python linters, type checks, and the native stub against the module
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy --strict hyperparameter
+	$(PYTHON) -m mypy.stubtest hyperparameter._core --allowlist stubs/stubtest-allowlist.txt
 
 rust:               ## Rust format, lints and tests
 	cargo fmt --all --check

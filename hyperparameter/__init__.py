@@ -25,6 +25,7 @@ from .errors import (
     ScopeError,
 )
 from .loader import dump, load, loads
+from .schema._views import snapshot
 
 __version__ = "0.7.0"
 
@@ -53,5 +54,6 @@ __all__ = [
     "param",
     "param_scope",
     "scope",
+    "snapshot",
     "storage",
 ]

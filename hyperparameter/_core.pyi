@@ -4,6 +4,26 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any, Self, final
 
+__all__ = [
+    "__version__",
+    "Frame",
+    "Scope",
+    "bind",
+    "bound_schemas",
+    "clear",
+    "depth",
+    "effective",
+    "enter",
+    "exit",
+    "freeze",
+    "get",
+    "put",
+    "reset_snapshot",
+    "rust_read",
+    "rust_write",
+    "xxh64",
+    "_debug_panic",
+]
 __version__: str
 
 @final
@@ -16,7 +36,7 @@ class Frame:
 
 class Scope:
     def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
-    def __enter__(self) -> Self: ...
+    def __enter__(self) -> Any: ...
     def __exit__(
         self, _exc_type: object = None, _exc: object = None, _tb: object = None
     ) -> None: ...
@@ -28,7 +48,10 @@ def bind(
     scope_error: type[Exception],
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
-    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[int, str, Any]]],
+    items_fn: Callable[
+        [tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int, str, Any]], Any, Any]
+    ],
+    validate_fn: Callable[[Any, list[tuple[int, str, Any]]], list[tuple[int, str, Any]]],
 ) -> None: ...
 def get(hash: int, key: str, default: Any) -> Any: ...
 def enter(items: list[tuple[int, str, Any]], opaque: bool) -> tuple[Token[Any], int]: ...
@@ -39,6 +62,7 @@ def effective() -> list[tuple[str, Any]]: ...
 def freeze() -> None: ...
 def reset_snapshot() -> None: ...
 def depth() -> int: ...
+def bound_schemas() -> Any: ...
 def xxh64(key: str) -> int: ...
 def rust_read(key: str, default: Any = None) -> Any: ...
 def rust_write(key: str, value: Any) -> None: ...

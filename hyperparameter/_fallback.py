@@ -16,6 +16,7 @@ __all__ = [
     "Frame",
     "Scope",
     "bind",
+    "bound_schemas",
     "clear",
     "depth",
     "effective",
@@ -36,13 +37,21 @@ _Entries = dict[int, tuple[str, Any]]
 class Frame:
     """One frame of the chain, as held by the context variable."""
 
-    __slots__ = ("depth", "entries", "opaque", "parent", "serial")
+    __slots__ = ("bound", "depth", "entries", "opaque", "parent", "serial")
 
-    def __init__(self, parent: Frame | None, entries: _Entries, opaque: bool, serial: int) -> None:
+    def __init__(
+        self,
+        parent: Frame | None,
+        entries: _Entries,
+        opaque: bool,
+        serial: int,
+        bound: tuple[Any, ...] | None = None,
+    ) -> None:
         self.parent = parent
         self.entries = entries
         self.opaque = opaque
         self.serial = serial
+        self.bound = bound
         self.depth: int = 1 if parent is None else parent.depth + 1
 
     def __len__(self) -> int:
@@ -52,7 +61,10 @@ class Frame:
 _var: ContextVar[Frame] = ContextVar("hyperparameter.unbound")
 _bound = False
 _hashes: dict[str, int] = {}
-_items_fn: Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[int, str, Any]]]
+_ItemsFn = Callable[[tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int, str, Any]], Any, Any]]
+_ValidateFn = Callable[[Any, list[tuple[int, str, Any]]], list[tuple[int, str, Any]]]
+_items_fn: _ItemsFn
+_validate_fn: _ValidateFn
 _scope_error: type[Exception] = RuntimeError
 _snapshot: _Entries | None = None
 _serials = itertools.count(1)
@@ -63,17 +75,19 @@ def bind(
     scope_error: type[Exception],
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
-    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], list[tuple[int, str, Any]]],
+    items_fn: _ItemsFn,
+    validate_fn: _ValidateFn,
 ) -> None:
-    """Registers the context variable, the exception classes, the key-hash cache and the
-    general scope-items builder; called once by storage.py."""
-    global _var, _scope_error, _bound, _hashes, _items_fn
+    """Registers the context variable, the exception classes, the key-hash cache, the
+    general scope-items builder and the typed-scope validator; called once by storage.py."""
+    global _var, _scope_error, _bound, _hashes, _items_fn, _validate_fn
     if _bound:
         raise RuntimeError("hyperparameter._fallback is already bound")
     _var, _bound = var, True
     _scope_error = scope_error
     _hashes = hashes
     _items_fn = items_fn
+    _validate_fn = validate_fn
 
 
 def _current() -> Frame | None:
@@ -119,7 +133,9 @@ def enter(items: list[tuple[int, str, Any]], opaque: bool) -> tuple[Token[Frame]
     for h, key, value in items:
         _insert(entries, h, key, value)
     serial = next(_serials)
-    return _var.set(Frame(_current(), entries, opaque, serial)), serial
+    cur = _current()
+    bound = cur.bound if cur is not None else None
+    return _var.set(Frame(cur, entries, opaque, serial, bound)), serial
 
 
 def exit(token: Token[Frame], serial: int) -> None:
@@ -145,14 +161,23 @@ class Scope:
     leaving it. Known keys with scalar values are taken directly; the rest goes through
     ``_keys.scope_items``. The entry table is built once and shared by every frame entered."""
 
-    __slots__ = ("_hp_s_entries", "_hp_s_opaque", "_hp_s_tokens")
+    __slots__ = (
+        "_hp_s_binding",
+        "_hp_s_entries",
+        "_hp_s_opaque",
+        "_hp_s_tokens",
+        "_hp_s_view",
+    )
     _hp_s_entries: _Entries
     _hp_s_opaque: bool
     _hp_s_tokens: list[tuple[Token[Frame], int]]
+    _hp_s_binding: tuple[Any, ...] | None
+    _hp_s_view: Any
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Scope:
         self = object.__new__(cls)
         entries: _Entries | None = None
+        binding = view = None
         if not args:
             entries = {}
             for k, v in kwargs.items():
@@ -163,18 +188,33 @@ class Scope:
                 _insert(entries, h, k, v)
         if entries is None:
             entries = {}
-            for h, k, v in _items_fn(args, kwargs):
+            items, binding, view = _items_fn(args, kwargs)
+            for h, k, v in items:
                 _insert(entries, h, k, v)
         object.__setattr__(self, "_hp_s_entries", entries)
         object.__setattr__(self, "_hp_s_opaque", False)
         object.__setattr__(self, "_hp_s_tokens", [])
+        object.__setattr__(self, "_hp_s_binding", binding)
+        object.__setattr__(self, "_hp_s_view", view)
         return self
 
-    def __enter__(self) -> Scope:
+    def __enter__(self) -> Any:
+        cur = _var.get(None)
+        entries = self._hp_s_entries
+        outer = cur.bound if cur is not None else None
+        if outer is not None and entries:
+            # Under a typed scope, what this scope sets is checked (and coerced) on entering.
+            entries = {}
+            items = [(h, k, v) for h, (k, v) in self._hp_s_entries.items()]
+            for h, k, v in _validate_fn(outer, items):
+                entries[h] = (k, v)
+        binding = self._hp_s_binding
+        bound = outer + binding if outer and binding else outer or binding
         serial = next(_serials)
-        frame = Frame(_var.get(None), self._hp_s_entries, self._hp_s_opaque, serial)
+        frame = Frame(cur, entries, self._hp_s_opaque, serial, bound)
         self._hp_s_tokens.append((_var.set(frame), serial))
-        return self
+        view = self._hp_s_view
+        return self if view is None else view
 
     def __exit__(self, *exc: object) -> None:
         tokens = self._hp_s_tokens
@@ -203,7 +243,7 @@ def put(hash: int, key: str, value: Any) -> None:
         return
     entries = dict(cur.entries)
     _insert(entries, hash, key, value)
-    _var.set(Frame(cur.parent, entries, cur.opaque, cur.serial))
+    _var.set(Frame(cur.parent, entries, cur.opaque, cur.serial, cur.bound))
 
 
 def clear() -> None:
@@ -212,7 +252,7 @@ def clear() -> None:
     if cur is None:
         _var.set(Frame(None, {}, True, next(_serials)))
     else:
-        _var.set(Frame(cur.parent, {}, True, cur.serial))
+        _var.set(Frame(cur.parent, {}, True, cur.serial, cur.bound))
 
 
 def _effective_entries() -> _Entries:
@@ -247,6 +287,12 @@ def reset_snapshot() -> None:
     """Drops the global snapshot (tests use this to start clean)."""
     global _snapshot
     _snapshot = None
+
+
+def bound_schemas() -> Any:
+    """The schemas bound in this context (a tuple), or ``None``."""
+    cur = _current()
+    return None if cur is None else cur.bound
 
 
 def depth() -> int:

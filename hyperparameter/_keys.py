@@ -155,25 +155,52 @@ def _is_group(value: Any) -> bool:
     )
 
 
-def scope_items(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[tuple[int, str, Any]]:
-    """The ``(hash, key, value)`` entries of ``param_scope(*args, **kwargs)``.
+def scope_items(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[list[tuple[int, str, Any]], Any, Any]:
+    """``(entries, binding, view)`` of ``param_scope(*args, **kwargs)``: the ``(hash, key,
+    value)`` entries, and for a dataclass / pydantic instance among ``args`` the schema binding
+    (a 1-tuple) and the typed view that ``__enter__`` returns.
 
     Positional arguments are ``"key=value"`` strings (stored raw) or groups (mappings,
     dataclass or pydantic instances) whose keys are single segments; keyword arguments are
-    dotted keys. Later assignments of the same key win.
+    dotted keys. Later assignments of the same key win. With a schema instance, the other
+    assignments are validated against its schema.
     """
     flat: dict[str, Any] = {}
+    validated: set[str] = set()  # keys whose value came from a (validated) schema instance
+    schema: type | None = None
     for a in args:
         if isinstance(a, str):
             k, raw = parse_assignment(a)
             flat[k] = Raw(raw, source=f"param_scope({a!r})")
+            validated.discard(k)
         elif _is_group(a):
-            flatten("", a, flat)
+            part: dict[str, Any] = {}
+            flatten("", a, part)
+            flat.update(part)
+            if (dataclasses.is_dataclass(a) and not isinstance(a, type)) or _is_model(a):
+                schema = type(a)
+                validated.update(part)
+            else:
+                validated.difference_update(part)
         else:
             raise TypeError(
                 "param_scope() takes 'key=value' strings, mappings, or dataclass / pydantic "
                 f"instances as positional arguments, not {type(a).__name__}"
             )
     for k, v in kwargs.items():
-        flatten(check_key(k), v, flat)
-    return [(key_hash(k), k, v) for k, v in flat.items()]
+        part = {}
+        flatten(check_key(k), v, part)
+        flat.update(part)
+        validated.difference_update(part)
+    items = [(key_hash(k), k, v) for k, v in flat.items()]
+    if schema is None:
+        return items, None, None
+    from .schema import _views
+
+    binding = (_views.Binding(schema),)
+    own = [(h, k, v) for h, k, v in items if k not in validated]
+    checked = {k: v for _, k, v in _views.validate_items(binding, own)}
+    items = [(h, k, checked.get(k, v)) for h, k, v in items]
+    return items, binding, _views.view_for(schema)

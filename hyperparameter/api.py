@@ -5,15 +5,15 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, overload
 
 from . import storage as _st
 from ._coerce import coerce, untyped
 from ._keys import check_key, flatten, key_hash
 from .errors import ConversionError, MissingParameterError
 
-__all__ = ["ParamScope", "auto_param", "param_scope"]
+__all__ = ["ParamScope", "TypedScope", "auto_param", "param_scope"]
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -25,6 +25,7 @@ _get = _st.get
 _current = _st.CURRENT_FRAME.get
 _VERSION = _st.SNAPSHOT_VERSION
 _put = _st.put
+_bound_schemas = _st.bound_schemas
 _enter = _st.enter
 _exit = _st.exit
 _MISSING: Any = object()
@@ -144,6 +145,10 @@ _accessor = _ACCESSORS.__getitem__
 def _write(key: str, value: Any) -> None:
     flat: dict[str, Any] = {}
     flatten(check_key(key), value, flat)
+    if _bound_schemas() is not None:  # under a typed scope: checked before it is stored
+        from .schema._views import check_write
+
+        flat = {k: check_write(k, v) for k, v in flat.items()}
     for k, v in flat.items():
         _put(key_hash(k), k, v)
 
@@ -170,6 +175,11 @@ class ParamScope(_ScopeBase):
     """
 
     __slots__ = ()
+
+    if TYPE_CHECKING:
+        # Entering is the native base's; `param_scope(cfg)` enters to a typed view instead
+        # (see `_ParamScopeEntry.__call__`'s overloads).
+        def __enter__(self) -> Self: ...
 
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":
@@ -200,6 +210,17 @@ class ParamScope(_ScopeBase):
         return f"param_scope({', '.join(self._hp_keys())})"
 
 
+T_co = TypeVar("T_co", covariant=True)
+
+
+class TypedScope(Protocol[T_co]):
+    """What ``param_scope(cfg)`` is to a type checker: entering it gives a view typed as the
+    config's class (``with param_scope(cfg) as ps: reveal_type(ps)`` is ``Train``)."""
+
+    def __enter__(self) -> T_co: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
 class _ParamScopeEntry:
     """``param_scope``: build a scope with ``param_scope(...)`` (see :class:`ParamScope`), or
     read and write the current context's parameters directly: ``param_scope.model.lr | 0.1``,
@@ -211,8 +232,18 @@ class _ParamScopeEntry:
 
     __slots__ = ("__dict__",)
 
-    # Calling the entry builds a scope: `param_scope(**kw)` is `ParamScope(**kw)`.
-    __call__ = ParamScope
+    if TYPE_CHECKING:
+
+        @overload
+        def __call__(self, *assignments: str | Mapping[str, Any], **values: Any) -> ParamScope: ...
+        @overload
+        def __call__(self, cfg: T, /, *assignments: str, **values: Any) -> TypedScope[T]: ...
+        # mypy cannot see that *assignments also takes the positional-only `cfg`
+        def __call__(self, *assignments: Any, **values: Any) -> Any: ...  # type: ignore[misc]
+
+    else:
+        # Calling the entry builds a scope: `param_scope(**kw)` is `ParamScope(**kw)`.
+        __call__ = ParamScope
 
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":

@@ -65,7 +65,17 @@ _impl, _backend = _select()
 #: The context variable holding the current frame: asyncio tasks inherit it on creation, and
 #: every thread starts without one.
 CURRENT_FRAME: ContextVar[Any] = ContextVar("hyperparameter.frame")
-_impl.bind(CURRENT_FRAME, ScopeError, InvalidKeyError, _keys._HASHES, _keys.scope_items)
+
+
+def _validate_items(bound: Any, items: list[tuple[int, str, Any]]) -> list[tuple[int, str, Any]]:
+    from .schema._views import validate_items
+
+    return validate_items(bound, items)
+
+
+_impl.bind(
+    CURRENT_FRAME, ScopeError, InvalidKeyError, _keys._HASHES, _keys.scope_items, _validate_items
+)
 
 has_rust_backend: bool = _backend == "rust"
 
@@ -96,6 +106,7 @@ def reset_snapshot() -> None:
 
 
 depth = _impl.depth
+bound_schemas = _impl.bound_schemas
 
 
 def backend() -> Literal["rust", "python"]:

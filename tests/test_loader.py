@@ -36,9 +36,9 @@ def test_issue_example(schema: type, tmp_path: Path) -> None:
 
     with hp.param_scope(cfg) as ps:
         assert build() == (3e-4, 8, "gelu")
-        assert ps.data.splits() == ["train", "val"]
-        assert ps.data.splits[1]() == "val"
-        assert ps.run_name() == "gelu-8"
+        assert ps.data.splits == ["train", "val"]
+        assert hp.param_scope.data.splits[1]() == "val"
+        assert ps.run_name == "gelu-8"
     assert build() == (1e-3, 4, "relu")
 
 
@@ -162,17 +162,17 @@ def test_env_vars_that_name_no_field_are_ignored(monkeypatch: pytest.MonkeyPatch
 @BOTH
 def test_param_scope_flattens_a_validated_config(schema: type) -> None:
     cfg = hp.load(schema=schema, overrides=["data.splits=[a, b]"])
-    with hp.param_scope(cfg) as ps:
-        keys = ps.keys()
+    with hp.param_scope(cfg) as ps, hp.param_scope() as dyn:
+        keys = dyn.keys()
         assert "model.lr" in keys
         assert "data.splits" in keys
         assert "data.splits.1" in keys
-        assert ps["data.splits.1"]() == "b"
-        assert ps.data.path() == Path("data")
-        assert ps.model.dropout() is None
+        assert dyn["data.splits.1"]() == "b"
+        assert ps.data.path == Path("data")
+        assert ps.model.dropout is None
         with hp.param_scope(**{"model.lr": 0.5}):
-            assert ps.model.lr() == 0.5
-        assert ps.model.lr() == 1e-3
+            assert ps.model.lr == 0.5
+        assert ps.model.lr == 1e-3
 
 
 def test_pushing_a_schemaless_mapping_with_dotted_keys_raises(tmp_path: Path) -> None:

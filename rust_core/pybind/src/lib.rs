@@ -26,8 +26,12 @@ struct Binding {
     /// `_keys._HASHES`: validated key -> hash. Python owns validation and the hash cache
     /// (including the test hook that forces collisions); `Scope()` only reads it.
     hashes: Py<PyDict>,
-    /// `api._items(args, kwargs)`: the general path of `Scope()` (strings, groups, new keys).
+    /// `_keys.scope_items(args, kwargs) -> (items, binding, view)`: the general path of
+    /// `Scope()` (strings, groups, schema instances, new keys).
     items_fn: Py<PyAny>,
+    /// `schema.validate_items(bound, items) -> items`: checks and coerces the entries of a
+    /// scope entered under bound schemas.
+    validate_fn: Py<PyAny>,
 }
 
 static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
@@ -37,6 +41,9 @@ static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
 struct PyFrame {
     frame: Arc<PyFrameInner>,
     serial: u64,
+    /// The schemas bound by typed scopes at or outside this frame (a Python tuple), whose
+    /// keys every inner scope and write is validated against; `None` when there are none.
+    bound: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -117,6 +124,7 @@ fn bind(
     invalid_key_error: Bound<'_, PyType>,
     hashes: Bound<'_, PyDict>,
     items_fn: Bound<'_, PyAny>,
+    validate_fn: Bound<'_, PyAny>,
 ) -> PyResult<()> {
     // SAFETY: type check only.
     if unsafe { ffi::PyContextVar_CheckExact(var.as_ptr()) } == 0 {
@@ -130,6 +138,7 @@ fn bind(
         invalid_key_error: invalid_key_error.unbind(),
         hashes: hashes.unbind(),
         items_fn: items_fn.unbind(),
+        validate_fn: validate_fn.unbind(),
     };
     if BOUND.set(py, b).is_err() {
         return Err(PyRuntimeError::new_err(
@@ -159,7 +168,9 @@ fn push<'py, 'a>(
     items: impl IntoIterator<Item = (u64, &'a str, Py<PyAny>)>,
     opaque: bool,
 ) -> PyResult<(Bound<'py, PyAny>, u64)> {
-    let parent = current(py)?.map(|f| Arc::clone(&f.get().frame));
+    let cur = current(py)?;
+    let parent = cur.as_ref().map(|f| Arc::clone(&f.get().frame));
+    let bound = cur.as_ref().and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
     let mut frame = Frame::new(parent, opaque);
     for (hash, key, value) in items {
         frame
@@ -172,6 +183,7 @@ fn push<'py, 'a>(
         PyFrame {
             frame: Arc::new(frame),
             serial,
+            bound,
         },
     )?;
     Ok((token, serial))
@@ -234,6 +246,26 @@ struct Scope {
     entries: Arc<EntryMap<Py<PyAny>>>,
     opaque: bool,
     tokens: Vec<(Py<PyAny>, u64)>,
+    /// A 1-tuple holding the schema binding of `param_scope(cfg)`, else `None`.
+    binding: Option<Py<PyAny>>,
+    /// What `__enter__` returns for `param_scope(cfg)`: the typed view; else the scope.
+    view: Option<Py<PyAny>>,
+}
+
+fn entry_map(py: Python<'_>, items: Vec<Item>) -> PyResult<EntryMap<Py<PyAny>>> {
+    let mut entries = EntryMap::with_capacity(items.len());
+    for (h, k, v) in items {
+        entries.insert(h, &k, v).map_err(|e| collision(py, e))?;
+    }
+    Ok(entries)
+}
+
+fn none_to_option(obj: Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+    if obj.is_none() {
+        None
+    } else {
+        Some(obj.unbind())
+    }
 }
 
 fn is_scalar(v: &Bound<'_, PyAny>) -> bool {
@@ -286,45 +318,80 @@ impl Scope {
         } else {
             None
         };
-        let entries = match fast {
-            Some(entries) => entries,
+        let (entries, binding, view) = match fast {
+            Some(entries) => (entries, None, None),
             None => {
                 let kw = match kwargs {
                     Some(k) => k.clone(),
                     None => PyDict::new(py),
                 };
-                let items: Vec<Item> = b.items_fn.bind(py).call1((args, kw))?.extract()?;
-                let mut entries = EntryMap::with_capacity(items.len());
-                for (h, k, v) in items {
-                    entries.insert(h, &k, v).map_err(|e| collision(py, e))?;
-                }
-                entries
+                let (items, binding, view): (Vec<Item>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                    b.items_fn.bind(py).call1((args, kw))?.extract()?;
+                (
+                    entry_map(py, items)?,
+                    none_to_option(binding),
+                    none_to_option(view),
+                )
             }
         };
         Ok(Scope {
             entries: Arc::new(entries),
             opaque: false,
             tokens: Vec::new(),
+            binding,
+            view,
         })
     }
 
-    fn __enter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+    fn __enter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        {
+        let view = {
             let mut this = slf.borrow_mut();
-            let parent = current(py)?.map(|f| Arc::clone(&f.get().frame));
-            let frame = Frame::with_shared(parent, Arc::clone(&this.entries), this.opaque);
+            let cur = current(py)?;
+            let parent = cur.as_ref().map(|f| Arc::clone(&f.get().frame));
+            let outer = cur
+                .as_ref()
+                .and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
+            // Under a typed scope, what this scope sets is checked (and coerced) on entering.
+            let entries = match &outer {
+                Some(outer) if !this.entries.is_empty() => {
+                    let items = PyList::empty(py);
+                    for e in this.entries.iter() {
+                        let h = hp_store::key_hash(e.key());
+                        items.append((h, e.key(), e.value().clone_ref(py)))?;
+                    }
+                    let checked: Vec<Item> = bound(py)?
+                        .validate_fn
+                        .bind(py)
+                        .call1((outer.bind(py), items))?
+                        .extract()?;
+                    Arc::new(entry_map(py, checked)?)
+                }
+                _ => Arc::clone(&this.entries),
+            };
+            let bound_here = match (outer, &this.binding) {
+                (Some(o), Some(b)) => Some(o.bind(py).add(b.bind(py))?.unbind()),
+                (Some(o), None) => Some(o),
+                (None, Some(b)) => Some(b.clone_ref(py)),
+                (None, None) => None,
+            };
+            let frame = Frame::with_shared(parent, entries, this.opaque);
             let serial = next_serial();
             let token = set_current(
                 py,
                 PyFrame {
                     frame: Arc::new(frame),
                     serial,
+                    bound: bound_here,
                 },
             )?;
             this.tokens.push((token.unbind(), serial));
-        }
-        Ok(slf)
+            this.view.as_ref().map(|v| v.clone_ref(py))
+        };
+        Ok(match view {
+            Some(v) => v.into_bound(py),
+            None => slf.into_any(),
+        })
     }
 
     #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
@@ -363,20 +430,20 @@ impl Scope {
 #[pyfunction]
 fn put(py: Python<'_>, hash: u64, key: &str, value: Py<PyAny>) -> PyResult<()> {
     let cur = current(py)?;
-    let (next, serial) = match &cur {
+    let (next, serial, bound) = match &cur {
         Some(f) => {
             let f = f.get();
             let next = f
                 .frame
                 .with_entry(hash, key, value)
                 .map_err(|e| collision(py, e))?;
-            (next, f.serial)
+            (next, f.serial, f.bound.as_ref().map(|b| b.clone_ref(py)))
         }
         None => {
             let mut next = Frame::new(None, false);
             next.insert(hash, key, value)
                 .map_err(|e| collision(py, e))?;
-            (next, next_serial())
+            (next, next_serial(), None)
         }
     };
     set_current(
@@ -384,6 +451,7 @@ fn put(py: Python<'_>, hash: u64, key: &str, value: Py<PyAny>) -> PyResult<()> {
         PyFrame {
             frame: Arc::new(next),
             serial,
+            bound,
         },
     )?;
     Ok(())
@@ -393,15 +461,20 @@ fn put(py: Python<'_>, hash: u64, key: &str, value: Py<PyAny>) -> PyResult<()> {
 #[pyfunction]
 fn clear(py: Python<'_>) -> PyResult<()> {
     let cur = current(py)?;
-    let (next, serial) = match &cur {
-        Some(f) => (f.get().frame.cleared(), f.get().serial),
-        None => (Frame::new(None, true), next_serial()),
+    let (next, serial, bound) = match &cur {
+        Some(f) => {
+            let f = f.get();
+            let bound = f.bound.as_ref().map(|b| b.clone_ref(py));
+            (f.frame.cleared(), f.serial, bound)
+        }
+        None => (Frame::new(None, true), next_serial(), None),
     };
     set_current(
         py,
         PyFrame {
             frame: Arc::new(next),
             serial,
+            bound,
         },
     )?;
     Ok(())
@@ -432,6 +505,14 @@ fn freeze(py: Python<'_>) -> PyResult<()> {
 #[pyfunction]
 fn reset_snapshot() {
     STORE.set_snapshot(None);
+}
+
+/// The schemas bound in this context (a tuple), or `None`.
+#[pyfunction]
+fn bound_schemas(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    Ok(current(py)?
+        .and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)))
+        .unwrap_or_else(|| py.None()))
 }
 
 /// The current frame's depth (0 outside every scope).
@@ -497,6 +578,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(freeze, m)?)?;
     m.add_function(wrap_pyfunction!(reset_snapshot, m)?)?;
     m.add_function(wrap_pyfunction!(depth, m)?)?;
+    m.add_function(wrap_pyfunction!(bound_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(xxh64, m)?)?;
     m.add_function(wrap_pyfunction!(rust_read, m)?)?;
     m.add_function(wrap_pyfunction!(rust_write, m)?)?;
