@@ -170,7 +170,9 @@ fn push<'py, 'a>(
 ) -> PyResult<(Bound<'py, PyAny>, u64)> {
     let cur = current(py)?;
     let parent = cur.as_ref().map(|f| Arc::clone(&f.get().frame));
-    let bound = cur.as_ref().and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
+    let bound = cur
+        .as_ref()
+        .and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
     let mut frame = Frame::new(parent, opaque);
     for (hash, key, value) in items {
         frame
