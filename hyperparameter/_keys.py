@@ -120,23 +120,34 @@ _SCALARS = frozenset({int, float, str, bool, type(None), bytes})
 
 
 def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index."""
+    """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index.
+
+    Iterative (a config may nest 1,000 levels); keys come out in document order.
+    """
     if type(value) in _SCALARS and prefix:
         out[prefix] = value
         return
-    children = _children(value)
-    if children is not None:
-        for name, child in children:
-            flatten(f"{prefix}.{name}" if prefix else name, child, out)
-        return
-    if not prefix:
-        raise InvalidKeyError(prefix, "empty key")
-    out[prefix] = value
-    if isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
+    stack: list[tuple[str, Any]] = [(prefix, value)]
+    while stack:
+        key, node = stack.pop()
+        if type(node) in _SCALARS and key:
+            out[key] = node
+            continue
+        children = _children(node)
+        if children is not None:
+            pending = [(f"{key}.{name}" if key else name, child) for name, child in children]
+            stack.extend(reversed(pending))
+            continue
+        if not key:
+            raise InvalidKeyError(key, "empty key")
+        out[key] = node
+        if isinstance(node, (list, tuple)):
             # Each item is stored whole under `key.N`; a group item also by its leaves.
-            out[f"{prefix}.{i}"] = item
-            flatten(f"{prefix}.{i}", item, out)
+            pending = []
+            for i, item in enumerate(node):
+                out[f"{key}.{i}"] = item
+                pending.append((f"{key}.{i}", item))
+            stack.extend(reversed(pending))
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
