@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import storage
 from .api import ParamScope, auto_param, param_scope
+from .cli import launch, run_cli
 from .errors import (
     ConfigFileError,
     ConfigValidationError,
@@ -49,10 +50,12 @@ __all__ = [
     "auto_param",
     "config",
     "dump",
+    "launch",
     "load",
     "loads",
     "param",
     "param_scope",
+    "run_cli",
     "scope",
     "snapshot",
     "storage",

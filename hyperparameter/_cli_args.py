@@ -1,0 +1,372 @@
+"""The argument side of ``launch``: a function's signature and docstring as argparse options,
+and ``argv`` split into files, overrides and parameter values.
+
+Each parameter with a default is an option typed by its annotation (``--lr FLOAT``; bools are
+``--amp/--no-amp``, sequences take several words); one without is positional, optional for
+argparse because a config file may set it. ``-D`` options and bare ``key=value`` words are
+taken out of ``argv`` first, in order, so argparse never sees them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import inspect
+import re
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import _docstrings
+from ._cli_config import MISSING, OVERRIDE, CliError, Parser, dotted, show
+from ._coerce import Raw
+from ._keys import check_key, parse_assignment
+from .errors import Loc
+from .schema import is_schema
+from .schema._adapter import _unwrap
+
+__all__ = ["Command", "Param", "Request", "assignments", "build", "command", "parse"]
+
+_P = inspect.Parameter
+_SEQUENCES = (list, tuple, set, frozenset, Sequence)
+_NUMBER = re.compile(r"-\.?\d")
+_RESERVED = {"help", "schema", "list_params", "explain_param"}
+
+
+@dataclass
+class Param:
+    name: str
+    loc: Loc
+    kind: Any
+    target: Any  # the annotation, else the default's type, else None (untyped)
+    default: Any  # MISSING for a required parameter
+    help: str
+    option: str | None = None  # None: positional
+    nargs: Literal["one", "flag", "many"] = "one"
+
+    @property
+    def key(self) -> str:
+        return dotted(self.loc)
+
+
+@dataclass
+class Command:
+    fn: Callable[..., Any]
+    name: str
+    namespace: Loc
+    doc: _docstrings.Docstring
+    params: list[Param] = field(default_factory=list)
+
+    @property
+    def taken(self) -> set[str]:
+        """The option strings of the parameters."""
+        return {p.option for p in self.params if p.option is not None}
+
+
+def _hints(fn: Any) -> dict[str, Any]:
+    target = vars(fn).get("__init__", fn) if isinstance(fn, type) else fn
+    target = getattr(target, "_auto_param_wrapped", target)
+    try:
+        return typing.get_type_hints(target)
+    except Exception:  # unresolvable string annotations: the defaults' types, as auto_param
+        return {}
+
+
+def command(fn: Callable[..., Any]) -> Command:
+    name = getattr(fn, "__name__", None)
+    if not callable(fn) or not isinstance(name, str):
+        raise TypeError(f"launch() takes functions or classes, not {fn!r}")
+    namespace = check_key(getattr(fn, "_auto_param_namespace", name))
+    doc = _docstrings.parse(inspect.getdoc(fn))
+    if isinstance(fn, type):
+        init_doc = _docstrings.parse(inspect.getdoc(getattr(fn, "__init__", None)))
+        doc.params.update({k: v for k, v in init_doc.params.items() if k not in doc.params})
+    cmd = Command(fn, name, tuple(namespace.split(".")), doc)
+    hints = _hints(fn)
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (_P.VAR_POSITIONAL, _P.VAR_KEYWORD):
+            continue
+        target = hints.get(p.name)
+        if target is None and p.default is not _P.empty and p.default is not None:
+            target = type(p.default)
+        default = MISSING if p.default is _P.empty else p.default
+        param = Param(p.name, (*cmd.namespace, p.name), p.kind, target, default, "")
+        base = _unwrap(target)
+        if base is bool:
+            param.nargs = "flag"
+        elif base in _SEQUENCES or typing.get_origin(base) in _SEQUENCES:
+            param.nargs = "many"
+        if default is not MISSING:
+            param.option = "--" + p.name.replace("_", "-")
+            if p.name in _RESERVED:
+                raise TypeError(
+                    f"parameter {p.name!r} of {name}() clashes with the option {param.option} "
+                    "of launch(); rename it"
+                )
+        param.help = _help(doc.params.get(p.name, ""), param)
+        cmd.params.append(param)
+    return cmd
+
+
+def _metavar(target: Any) -> str:
+    base = _unwrap(target)
+    origin = typing.get_origin(base)
+    if origin is Literal:
+        return "{" + ",".join(str(a) for a in typing.get_args(base)) + "}"
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return "{" + ",".join(str(m.value) for m in base) + "}"
+    if origin in _SEQUENCES:
+        args = typing.get_args(base)
+        return _metavar(args[0]) if args and args[0] is not Ellipsis else "VALUE"
+    if isinstance(base, type) and not is_schema(base) and base not in _SEQUENCES:
+        return base.__name__.upper()
+    return "VALUE"
+
+
+def _help(text: str, p: Param) -> str:
+    note = "required" if p.default is MISSING else f"default: {show(p.default)}"
+    text = f"{text} ({note})" if text else f"({note})"
+    return text.replace("%", "%%")  # argparse %-formats help strings
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        # Required parameters are optional for argparse (a config file may set them) but
+        # shown as required.
+        if getattr(action, "hp_required", False):
+            many = action.nargs == argparse.ZERO_OR_MORE
+            return f"{action.metavar} [{action.metavar} ...]" if many else str(action.metavar)
+        return super()._format_args(action, default_metavar)
+
+
+def _common(parser: argparse.ArgumentParser, prefix: str, leaf: bool, taken: set[str]) -> None:
+    """-C, -D, --schema (and on a command, --list-params and --explain-param); a parameter
+    named ``config`` or ``define`` takes the long spelling, leaving ``-C``/``-D``."""
+    group = parser.add_argument_group("configuration")
+    group.add_argument(
+        *[o for o in ("-C", "--config") if o not in taken],
+        action="append",
+        dest=prefix + "config",
+        metavar="FILE",
+        default=[],
+        help="config file (YAML, TOML or JSON); repeatable, later files win",
+    )
+    group.add_argument(
+        *[o for o in ("-D", "--define") if o not in taken],
+        action="append",
+        metavar="KEY=VALUE",
+        dest=prefix + "define",
+        help="set any key (repeatable; bare KEY=VALUE words too); wins over files",
+    )
+    group.add_argument(
+        "--schema",
+        dest=prefix + "schema",
+        metavar="MODULE:CLASS",
+        help="validate the merged config with this dataclass or pydantic model",
+    )
+    if not leaf:
+        return
+    group.add_argument(
+        "--list-params",
+        action="store_true",
+        dest="list_params",
+        help="print every parameter's value, type, default and source, then exit",
+    )
+    group.add_argument(
+        "--explain-param",
+        metavar="KEY",
+        dest="explain_param",
+        help="print every layer that sets KEY, then exit",
+    )
+
+
+def _add_params(parser: argparse.ArgumentParser, cmd: Command) -> None:
+    group = parser.add_argument_group("parameters")
+    for p in cmd.params:
+        if p.option is None:
+            action = group.add_argument(
+                "p_" + p.name,
+                nargs="*" if p.nargs == "many" else "?",
+                metavar=p.name,
+                default=argparse.SUPPRESS,
+                help=p.help,
+            )
+            action.hp_required = True  # type: ignore[attr-defined]
+        elif p.nargs == "flag":
+            group.add_argument(
+                p.option,
+                dest="p_" + p.name,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=p.help,
+            )
+        else:
+            group.add_argument(
+                p.option,
+                dest="p_" + p.name,
+                nargs="+" if p.nargs == "many" else None,
+                metavar=_metavar(p.target),
+                default=argparse.SUPPRESS,
+                help=p.help,
+            )
+    group.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="the same as -D")
+
+
+def build(commands: list[Command], prog: str | None, description: str | None) -> Parser:
+    """The argparse parser of one command, or of one subcommand per function."""
+    kw: dict[str, Any] = {"prog": prog, "allow_abbrev": False, "formatter_class": _Formatter}
+    if len(commands) == 1:
+        cmd = commands[0]
+        text = description or "\n\n".join(s for s in (cmd.doc.summary, cmd.doc.description) if s)
+        parser = Parser(description=text or None, **kw)
+        _add_params(parser, cmd)
+        _common(parser, "", True, cmd.taken)
+        return parser
+    parser = Parser(description=description, **kw)
+    _common(parser, "g_", False, set())
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in commands:
+        text = "\n\n".join(s for s in (cmd.doc.summary, cmd.doc.description) if s)
+        sub = subs.add_parser(
+            cmd.name,
+            help=cmd.doc.summary.replace("%", "%%") or None,
+            description=text or None,
+            allow_abbrev=False,
+            formatter_class=_Formatter,
+        )
+        _add_params(sub, cmd)
+        _common(sub, "", True, cmd.taken)
+    return parser
+
+
+def _options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str], set[str]]:
+    """The option strings of ``parser`` that take exactly one value, all of them, and the
+    spellings of ``-D``."""
+    one: set[str] = set()
+    every: set[str] = set()
+    define: set[str] = set()
+    for action in parser._actions:
+        every.update(action.option_strings)
+        if action.nargs is None and not isinstance(action, argparse._SubParsersAction):
+            one.update(action.option_strings)
+        if "-D" in action.option_strings:
+            define.update(action.option_strings)
+    return one, every, define
+
+
+def _define(text: str) -> str:
+    if "=" not in text:
+        raise CliError(f"argument -D/--define: expected KEY=VALUE, got {text!r}")
+    parse_assignment(text)  # the key grammar, as a one-line error
+    return text
+
+
+def _split(
+    argv: Sequence[str], parser: argparse.ArgumentParser, *, stop: bool
+) -> tuple[list[str], list[str], int]:
+    """``argv`` without ``-D`` options and bare ``key=value`` words, which are returned in
+    order. Long options may be spelled with ``_`` (``--batch_size``). With ``stop``, ends at
+    the first positional word (a subcommand) and returns its index."""
+    one, every, define = _options(parser)
+    out: list[str] = []
+    overrides: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--":
+            out.extend(argv[i:])
+            i = len(argv)
+            break
+        opt, eq, val = tok.partition("=") if tok.startswith("--") else (tok, "", "")
+        if tok.startswith("--") and opt not in every and opt.replace("_", "-") in every:
+            opt = opt.replace("_", "-")
+            tok = opt + eq + val
+        if opt in define:
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise CliError("argument -D/--define: expected KEY=VALUE")
+                i += 1
+                val = argv[i]
+            overrides.append(_define(val))
+        elif tok.startswith("-D") and not tok.startswith("--"):
+            overrides.append(_define(tok[2:]))
+        elif tok.startswith("-") and tok != "-" and not _NUMBER.match(tok):
+            out.append(tok)
+            if not eq and opt in one and i + 1 < len(argv):
+                i += 1
+                out.append(argv[i])
+        elif OVERRIDE.match(tok):
+            overrides.append(_define(tok))
+        elif stop:
+            return out, overrides, i
+        else:
+            out.append(tok)
+        i += 1
+    return out, overrides, i
+
+
+# ------------------------------------------------------------------------------ running
+
+
+@dataclass
+class Request:
+    cmd: Command
+    files: list[str]
+    schema: str | None
+    overrides: list[str]
+    args: argparse.Namespace
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    sub: argparse.ArgumentParser = action.choices[name]
+    return sub
+
+
+def parse(parser: Parser, commands: list[Command], argv: Sequence[str]) -> Request:
+    # parse_intermixed_args: positionals may come after options (`train.py --lr 1 data/`).
+    if len(commands) == 1:
+        rest, overrides, _ = _split(argv, parser, stop=False)
+        ns = parser.parse_intermixed_args(rest)
+        return Request(commands[0], ns.config, ns.schema, overrides, ns)
+    head, overrides, i = _split(argv, parser, stop=True)
+    by_name = {c.name: c for c in commands}
+    if i >= len(argv) or argv[i] not in by_name:
+        parser.parse_args([*head, *argv[i:]])  # argparse's own error (or --help)
+        raise CliError("expected a command")  # not reached: argparse exits
+    top = parser.parse_args([*head, argv[i]])
+    sub = _subparser(parser, argv[i])
+    tail, more, _ = _split(argv[i + 1 :], sub, stop=False)
+    ns = sub.parse_intermixed_args(tail)
+    return Request(
+        by_name[argv[i]],
+        [*top.g_config, *ns.config],
+        ns.schema or top.g_schema,
+        overrides + more,
+        ns,
+    )
+
+
+def assignments(req: Request) -> list[tuple[Loc, Any, str]]:
+    """The parameters given on the command line, as ``(loc, value, source)``: raw strings
+    (a list of strings for ``--tags a b``), or a bool for ``--amp``/``--no-amp``."""
+    out = []
+    for p in req.cmd.params:
+        value = getattr(req.args, "p_" + p.name, MISSING)
+        if value is MISSING or value == []:
+            continue
+        if isinstance(value, bool):
+            assert p.option is not None
+            name = p.option if value else "--no-" + p.option[2:]
+        else:
+            words = value if isinstance(value, list) else [value]
+            text = " ".join(words)
+            name = f"{p.option} {text}" if p.option else f"argument {p.name}={text}"
+            if len(words) == 1 and (p.nargs != "many" or words[0].lstrip().startswith("[")):
+                value = Raw(words[0], name)
+        out.append((p.loc, value, name))
+    return out

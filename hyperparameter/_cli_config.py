@@ -1,0 +1,431 @@
+"""What both command-line faces share: importing a schema by name, resolving files and
+overrides through the loader's own steps with every layer kept (so each value can say where it
+came from), and explaining one key.
+
+Resolution reuses the loader's pipeline rather than copying it: files are parsed by
+``loader._file_layer``, ``-D`` strings become layers by ``_merge.override_layer``, validation
+and every error message come from ``loader._run`` — the code path of :func:`hyperparameter.load`.
+What the loader does not return (the merged tree before interpolation, the provenance map, the
+layers) is rebuilt here from the same layers with ``_merge.merge`` and ``_interpolate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+import importlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NoReturn
+
+from . import _interpolate, _merge, loader
+from ._coerce import Raw, target_repr, untyped
+from ._keys import check_key
+from .errors import ConfigValidationError, ErrorDetails, HyperparameterError, Loc
+from .schema import adapter_for, is_schema, to_tree
+
+__all__ = [
+    "MISSING",
+    "OVERRIDE",
+    "CliError",
+    "Parser",
+    "Resolution",
+    "did_you_mean",
+    "dotted",
+    "explain",
+    "explain_key",
+    "findings",
+    "import_schema",
+    "parse_key",
+    "resolve",
+    "show",
+    "walk",
+]
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<missing>"})()
+
+
+#: A bare ``key=value`` argument: a key-like word (no path separator) before the first ``=``.
+OVERRIDE = re.compile(r"\w[\w.\-]*=")
+
+
+class CliError(Exception):
+    """A usage error of a command line: reported as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: ``prog: error: message``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+# ------------------------------------------------------------------------------- naming
+
+
+def dotted(loc: Loc) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def parse_key(key: str) -> Loc:
+    """A dotted key as a ``loc``; integer segments become list indices."""
+    return tuple(int(s) if s.isascii() and s.isdigit() else s for s in check_key(key).split("."))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def show(value: Any) -> str:
+    """A value as a short YAML/JSON flow text: ``0.1``, ``"data/"``, ``true``, ``[1, 2]``."""
+    if value is MISSING:
+        return "<missing>"
+    value = untyped(value)
+    try:
+        plain = loader._dumpable(to_tree(value), "yaml", ())
+        return json.dumps(plain, ensure_ascii=False, default=str, separators=(", ", ": "))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _ensure_importable(folder: str) -> None:
+    # Console scripts do not put the working directory on sys.path, `python -m` does.
+    folder = os.path.abspath(folder)
+    if folder not in (os.path.abspath(p or ".") for p in sys.path):
+        sys.path.insert(0, folder)
+
+
+def import_schema(spec: str, *, folders: Sequence[str] = ()) -> type:
+    """The dataclass or pydantic model named ``package.module:Class`` (or
+    ``package.module.Class``), imported with the working directory and ``folders`` on
+    ``sys.path``. Raises :class:`CliError` when it cannot be imported or is not a schema."""
+    module_name, sep, qualname = spec.partition(":")
+    if not sep:
+        module_name, _, qualname = spec.rpartition(".")
+    if not module_name or not qualname:
+        raise CliError(f"invalid schema {spec!r}: expected 'package.module:Class'")
+    for folder in (*folders, os.getcwd()):
+        _ensure_importable(folder)
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as e:
+        raise CliError(f"cannot import schema {spec!r}: {type(e).__name__}: {e}") from e
+    for part in qualname.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise CliError(
+                f"cannot import schema {spec!r}: {module_name!r} has no attribute {part!r}"
+            ) from None
+    if not is_schema(obj):
+        raise CliError(f"schema {spec!r} is not a dataclass or a pydantic model class")
+    return obj  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------------- resolution
+
+
+def walk(node: Any, loc: Loc) -> Any:
+    """The value at ``loc`` in a tree of mappings and lists, or MISSING."""
+    for part in loc:
+        if isinstance(node, Mapping):
+            if part in node:
+                node = node[part]
+            elif str(part) in node:
+                node = node[str(part)]
+            else:
+                return MISSING
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return MISSING
+    return node
+
+
+def _value_in(layer: loader._Layer, loc: Loc) -> Any:
+    """What ``layer`` sets at ``loc``, or MISSING."""
+    tree = layer.tree
+    if isinstance(tree, _merge.Assignment):
+        n = len(tree.loc)
+        if len(loc) < n or tuple(map(str, loc[:n])) != tuple(map(str, tree.loc)):
+            return MISSING
+        return walk(tree.value, loc[n:]) if len(loc) > n else tree.value
+    return walk(tree, loc)
+
+
+def _under(loc: Loc, prefixes: Iterable[Loc]) -> bool:
+    return any(loc[: len(p)] == p for p in prefixes)
+
+
+def _strip(layer: loader._Layer, owned: Sequence[Loc]) -> loader._Layer | None:
+    """``layer`` without the subtrees of ``owned`` namespaces (None when nothing is left)."""
+    tree = layer.tree
+    if isinstance(tree, _merge.Assignment):
+        return None if _under(tree.loc, owned) else layer
+    for ns in owned:
+        parent = walk(tree, ns[:-1])
+        if isinstance(parent, Mapping) and ns[-1] in parent:
+            tree = _without(tree, ns)
+    return layer if tree is layer.tree else dataclasses.replace(layer, tree=tree)
+
+
+def _without(tree: dict[str, Any], loc: Loc) -> dict[str, Any]:
+    out = dict(tree)
+    if len(loc) == 1:
+        del out[str(loc[0])]
+    else:
+        out[str(loc[0])] = _without(tree[str(loc[0])], loc[1:])
+    return out
+
+
+def _put(tree: dict[Any, Any], loc: Loc, value: Any) -> None:
+    for part in loc[:-1]:
+        child = tree.get(part)
+        if not isinstance(child, dict):
+            child = tree[part] = {}
+        tree = child
+    tree[loc[-1]] = value
+
+
+@dataclasses.dataclass
+class Resolution:
+    """Files, ``-D`` overrides and command-line assignments, merged and resolved.
+
+    ``layers`` are in merge order (the schema's defaults first); ``merged`` is the tree before
+    interpolation; ``tree`` is the final config as nested dicts (raw override strings kept
+    where no schema typed them) and ``instance`` the schema instance. ``errors`` holds the
+    validation findings when the resolution was tolerant.
+    """
+
+    schema: type | None
+    layers: list[loader._Layer]
+    merged: dict[str, Any]
+    tree: dict[str, Any]
+    instance: Any
+    errors: list[ErrorDetails]
+
+    def where(self, layer: loader._Layer, loc: Loc) -> str:
+        return layer.where(loc)[0] if layer.kind == "file" else layer.name
+
+    def source(self, loc: Loc) -> str:
+        """Where the final value at ``loc`` was set: ``path:line:col``, ``-D k=v``, an
+        argument, or ``default`` (also for a key no layer sets)."""
+        setters = self.setters(loc)
+        return setters[-1][0] if setters else "default"
+
+    def value(self, loc: Loc) -> Any:
+        return walk(self.tree, loc)
+
+    def subtree(self, locs: Iterable[Loc]) -> dict[str, Any]:
+        """The final tree restricted to ``locs``."""
+        out: dict[Any, Any] = {}
+        for loc in locs:
+            value = walk(self.tree, loc)
+            if value is not MISSING:
+                _put(out, loc, value)
+        return out
+
+    def default(self, loc: Loc) -> Any:
+        layer = self.layers[0] if self.layers and self.layers[0].kind == "default" else None
+        return MISSING if layer is None else _value_in(layer, loc)
+
+    def annotation(self, loc: Loc) -> Any:
+        """The schema's type for ``loc``, or None."""
+        if self.schema is None:
+            return None
+        known, annotation = adapter_for(self.schema).annotation_at(loc)
+        return annotation if known and annotation is not Any else None
+
+    def setters(self, loc: Loc) -> list[tuple[str, Any]]:
+        """``(where, value)`` of every layer that sets ``loc``, lowest precedence first."""
+        found = []
+        for layer in self.layers:
+            v = _value_in(layer, loc)
+            if v is not MISSING:
+                found.append((self.where(layer, loc), v))
+        return found
+
+    def leaves(self) -> list[Loc]:
+        """The loc of every leaf of the final tree (lists and empty mappings are leaves)."""
+        out: list[Loc] = []
+        stack: list[tuple[Loc, Any]] = [((), self.tree)]
+        while stack:
+            loc, node = stack.pop()
+            if isinstance(node, Mapping) and (node or not loc):
+                stack.extend(((*loc, k), v) for k, v in reversed(list(node.items())))
+            else:
+                out.append(loc)
+        return out
+
+    def chain(self, loc: Loc, depth: int = 0, seen: frozenset[Loc] = frozenset()) -> list[str]:
+        """The interpolation steps that produced the value at ``loc``, one line each."""
+        raw = walk(self.merged, loc)
+        text = raw.text if isinstance(raw, Raw) else raw
+        if not isinstance(text, str) or "${" not in text:
+            return []
+        try:
+            parts = _interpolate._parse(text)
+        except _interpolate._Syntax as e:
+            return [f"{'  ' * depth}{e.text}: invalid interpolation: {e.reason}"]
+        lines = []
+        for part in parts:
+            pad = "  " * depth
+            if isinstance(part, _interpolate._Env):
+                found = os.environ.get(part.name)
+                shown = show(found) if found is not None else "unset, the default applies"
+                lines.append(f"{pad}{part.text}: env:{part.name} = {shown}")
+                continue
+            if not isinstance(part, _interpolate._Ref):
+                continue
+            target = _target(loc, part)
+            if target is None or walk(self.merged, target) is MISSING:
+                lines.append(f"{pad}{part.text}: missing")
+                continue
+            key = dotted(target)
+            if target in seen or target == loc:
+                lines.append(f"{pad}{part.text} -> {key}: cycle")
+                continue
+            value = walk(self.tree, target)
+            lines.append(f"{pad}{part.text} -> {key} = {show(value)}  ({self.source(target)})")
+            lines += self.chain(target, depth + 1, seen | {loc})
+        return lines
+
+
+def _target(holder: Loc, ref: Any) -> Loc | None:
+    if ref.dots == 0:
+        base: Loc = ()
+    else:
+        container = holder[:-1]
+        up = ref.dots - 1
+        if up > len(container):
+            return None
+        base = container[: len(container) - up]
+    return (*base, *(int(p) if p.isdigit() else p for p in ref.path))
+
+
+def resolve(
+    files: Sequence[str],
+    *,
+    schema: type | None = None,
+    defines: Sequence[str] = (),
+    assignments: Sequence[tuple[Loc, Any, str]] = (),
+    owned: Sequence[Loc] = (),
+    tolerant: bool = False,
+) -> Resolution:
+    """Merges ``files`` (in order), ``defines`` (``"k=v"``, in order) and ``assignments``
+    (``(loc, value, source name)``, highest precedence) over the schema's defaults.
+
+    With ``schema`` the result is validated by the loader (all errors at once); subtrees under
+    ``owned`` namespaces are kept out of that validation — a launched function's signature
+    types them. Raises :class:`~hyperparameter.ConfigFileError` for a file that cannot be
+    parsed and :class:`~hyperparameter.ConfigValidationError` for every other problem, unless
+    ``tolerant`` (then the findings are in ``errors`` and ``tree`` is the unvalidated one).
+    """
+    layers = [loader._file_layer(path, None, i) for i, path in enumerate(files)]
+    layers += loader._assignment_layers(_merge.override_layer(defines), "override")
+    layers += [
+        loader._Layer(name, "override", _merge.Assignment(loc, value))
+        for loc, value, name in assignments
+    ]
+    everything = list(layers)
+    if schema is not None:
+        everything.insert(0, loader._Layer("default", "default", adapter_for(schema).defaults()))
+    by_name = {layer.name: layer for layer in everything}
+    merged, provenance = _merge.merge([(layer.name, layer.tree) for layer in everything])
+    tree, problems = _interpolate.interpolate(
+        merged,
+        os.environ,
+        provenance=provenance,
+        locate=lambda loc: loader._where(loc, by_name, provenance),
+    )
+    errors: list[ErrorDetails] = []
+    instance = None
+    if schema is None:
+        if problems:
+            details = [(loader._interpolation_details(e), "value") for e in problems]
+            errors = loader._locate(details, everything, by_name, provenance)  # type: ignore[arg-type]
+    else:
+        checked = [s for s in (_strip(layer, owned) for layer in layers) if s is not None]
+        try:
+            instance = loader._run(checked, schema, (), None, True)
+        except ConfigValidationError as e:
+            errors = e.errors()
+    if errors and not tolerant:
+        raise ConfigValidationError(loader._title(schema, everything), errors)
+    final = tree
+    if instance is not None:
+        final = to_tree(instance)
+        for ns in owned:
+            sub = walk(tree, ns)
+            if sub is not MISSING:
+                _put(final, ns, sub)
+    return Resolution(schema, everything, merged, final, instance, errors)
+
+
+# ------------------------------------------------------------------------------- explain
+
+
+def explain(
+    res: Resolution,
+    loc: Loc,
+    *,
+    value: Any = MISSING,
+    annotation: Any = None,
+    default: Any = MISSING,
+    extra: Sequence[tuple[str, Any]] = (),
+) -> str:
+    """What ``hp explain`` and ``--explain-param`` print for one key: the final value, its
+    type, default and source, every layer that set it (lowest first), and the interpolation
+    chain. ``value``/``annotation``/``default`` override what ``res`` knows (a launched
+    function's parameter); ``extra`` are setters that are not layers (the function default)."""
+    if value is MISSING:
+        value = res.value(loc)
+    annotation = annotation if annotation is not None else res.annotation(loc)
+    if default is MISSING:
+        default = res.default(loc)
+    kind = target_repr(annotation) if annotation is not None else type(untyped(value)).__name__
+    lines = [f"{dotted(loc)} = {show(value)}"]
+    lines.append(f"  type:    {kind if value is not MISSING or annotation else '-'}")
+    lines.append(f"  default: {show(default) if default is not MISSING else '-'}")
+    setters = [*extra, *res.setters(loc)]
+    lines.append(f"  source:  {setters[-1][0] if setters else '-'}")
+    if setters:
+        lines.append("  set by (lowest precedence first):")
+        width = max(len(w) for w, _ in setters)
+        for i, (where, v) in enumerate(setters):
+            mark = "  <- final" if i == len(setters) - 1 else ""
+            lines.append(f"    {where:<{width}}  {show(v)}{mark}")
+    chain = res.chain(loc)
+    if chain:
+        lines.append("  interpolation:")
+        lines += [f"    {line}" for line in chain]
+    mine = [e for e in res.errors if tuple(map(str, e["loc"]))[: len(loc)] == tuple(map(str, loc))]
+    lines += [f"  error: {line}" for line in findings(mine)]
+    return "\n".join(lines)
+
+
+def explain_key(res: Resolution, key: str, known: Sequence[str] = ()) -> str:
+    """:func:`explain` for every leaf at or under ``key``; :class:`CliError` (with "did you
+    mean") when the config has no such key. ``known`` are more keys to suggest."""
+    try:
+        loc = parse_key(key)
+    except HyperparameterError as e:
+        raise CliError(str(e)) from None
+    want = tuple(map(str, loc))
+    leaves = [leaf for leaf in res.leaves() if tuple(map(str, leaf[: len(loc)])) == want]
+    if not leaves and walk(res.tree, loc) is not MISSING:
+        leaves = [loc]  # inside a list
+    if not leaves:
+        keys = [*known, *(dotted(leaf) for leaf in res.leaves())]
+        raise CliError(f"{key}: no such key{did_you_mean(key, keys)}")
+    return "\n".join(explain(res, leaf) for leaf in leaves)
+
+
+def findings(errors: Sequence[ErrorDetails]) -> list[str]:
+    """Validation findings as compiler-style lines: ``path:line:col: key: message``."""
+    return [line.strip() for line in str(ConfigValidationError("", errors)).splitlines()[1:]]

@@ -1,0 +1,428 @@
+"""``hp lint``: check config files without running the application (DESIGN §7).
+
+Each file is parsed, interpolated and — with a schema — validated by the loader, alone or with
+``--merge`` as layers of one config; every problem becomes a :class:`Finding` with file, line,
+column, key, message and rule (``type``), printed as text, JSON, GitHub workflow commands or
+SARIF 2.1.0. Files and schemas may come from ``[tool.hyperparameter.lint]`` in the nearest
+``pyproject.toml`` that has that table.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePath
+from typing import Any
+from urllib.parse import quote
+
+import tomli
+
+from . import loader
+from ._cli_config import CliError, dotted, import_schema
+from .errors import _NO_INPUT, ConfigFileError, ConfigValidationError, ErrorDetails
+
+__all__ = [
+    "Finding",
+    "LintConfig",
+    "find_config",
+    "lint",
+    "render",
+    "schema_for",
+    "shared_schema",
+]
+
+SUFFIXES = (".yaml", ".yml", ".toml", ".json")
+_SOURCE = re.compile(r"(.*):(\d+):(\d+)\Z", re.S)
+# ConfigFileError carries no rule of its own: named from its message, else "syntax".
+_FILE_RULES = (
+    ("duplicate key", "duplicate_key"),
+    ("unsupported tag", "unsupported_tag"),
+    ("cannot read", "unreadable"),
+    ("file suffix", "unknown_format"),
+    ("nesting deeper", "too_deep"),
+    ("nested too deeply", "too_deep"),
+    ("alias expansion", "too_deep"),
+    ("invalid UTF-8", "encoding"),
+)
+_RULE_TEXT = {
+    "syntax": "The file is not valid YAML, TOML or JSON.",
+    "duplicate_key": "A mapping sets the same key twice.",
+    "unsupported_tag": "A YAML tag outside the core schema; it is refused, never constructed.",
+    "unreadable": "The file cannot be read.",
+    "unknown_format": "The file suffix is not .yaml, .yml, .toml or .json.",
+    "too_deep": "The file nests or expands beyond the loader's limits.",
+    "encoding": "The file is not valid UTF-8.",
+    "interpolation": "A ${...} reference that is missing, cyclic or malformed.",
+    "extra_forbidden": "A key the schema does not define.",
+    "missing": "A required field that no file sets.",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: ``line``/``column`` are 1-based (None when unknown), ``key`` is dotted
+    (None for a problem of the whole file), ``type`` the rule."""
+
+    file: str
+    line: int | None
+    column: int | None
+    key: str | None
+    message: str
+    type: str
+
+
+# --------------------------------------------------------------------------- pyproject
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    """``[tool.hyperparameter.lint]`` of one pyproject.toml; globs relative to ``root``."""
+
+    root: Path
+    files: tuple[str, ...]
+    schema: str | None
+    schemas: tuple[tuple[str, str], ...]
+
+
+def find_config(start: str | os.PathLike[str] | None = None) -> LintConfig | None:
+    """The lint table of the nearest pyproject.toml above ``start`` (the working directory)
+    that has one."""
+    folder = Path(start or os.getcwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / "pyproject.toml"
+        if not path.is_file():
+            continue
+        try:
+            data = tomli.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as e:
+            raise CliError(f"{path}: cannot read [tool.hyperparameter.lint]: {e}") from e
+        table = data.get("tool", {}).get("hyperparameter", {}).get("lint")
+        if table is None:
+            continue
+        return _config(path, table)
+    return None
+
+
+def _config(path: Path, table: Any) -> LintConfig:
+    def strings(value: Any, what: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise CliError(f"{path}: [tool.hyperparameter.lint] {what} must be a list of strings")
+        return tuple(value)
+
+    if not isinstance(table, dict):
+        raise CliError(f"{path}: [tool.hyperparameter.lint] must be a table")
+    unknown = sorted(set(table) - {"files", "schema", "schemas"})
+    if unknown:
+        raise CliError(f"{path}: [tool.hyperparameter.lint] has unknown keys: {unknown}")
+    schema = table.get("schema")
+    if schema is not None and not isinstance(schema, str):
+        raise CliError(f"{path}: [tool.hyperparameter.lint] schema must be a string")
+    schemas = table.get("schemas", {})
+    if not isinstance(schemas, dict) or not all(isinstance(v, str) for v in schemas.values()):
+        raise CliError(f"{path}: [tool.hyperparameter.lint.schemas] must map globs to strings")
+    return LintConfig(
+        path.parent, strings(table.get("files", []), "files"), schema, tuple(schemas.items())
+    )
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regex over ``/``-separated relative paths; ``**`` spans folders."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _specificity(pattern: str) -> tuple[int, int]:
+    """(length of the text before the first wildcard, number of literal characters)."""
+    prefix = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+    return len(prefix), len(re.sub(r"\*\*|[*?]|\[[^\]]*\]", "", pattern))
+
+
+def schema_for(path: str, config: LintConfig | None) -> str | None:
+    """The schema a pyproject assigns to ``path``: the most specific matching glob of
+    ``schemas`` (the longest text before its first wildcard, then the most literal
+    characters; the first on a tie), else ``schema``."""
+    if config is None:
+        return None
+    rel = PurePath(os.path.relpath(os.path.abspath(path), config.root)).as_posix()
+    matches = [(g, s) for g, s in config.schemas if _glob_regex(g.removeprefix("./")).match(rel)]
+    if matches:
+        return max(matches, key=lambda m: _specificity(m[0]))[1]
+    return config.schema
+
+
+def _display(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def _expand(paths: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = [
+                os.path.join(folder, name)
+                for folder, _, names in os.walk(path)
+                for name in names
+                if name.lower().endswith(SUFFIXES)
+            ]
+            out += sorted(found)
+        elif os.path.exists(path):
+            out.append(path)
+        else:
+            raise CliError(f"no such file or directory: {path}")
+    return out
+
+
+def targets(paths: Sequence[str], config: LintConfig | None) -> list[str]:
+    """The files to lint: ``paths`` (folders searched for config files), else the pyproject
+    globs (``files`` and the keys of ``schemas``)."""
+    if paths:
+        return _expand(paths)
+    if config is None or not (config.files or config.schemas):
+        raise CliError(
+            "no files given, and no pyproject.toml with [tool.hyperparameter.lint] files"
+        )
+    found: dict[str, None] = {}
+    for pattern in (*config.files, *(g for g, _ in config.schemas)):
+        for rel in sorted(glob.glob(pattern, root_dir=config.root, recursive=True)):
+            path = config.root / rel
+            if path.is_file():
+                found[_display(str(path))] = None
+    if not found:
+        raise CliError(f"no files match the globs of [tool.hyperparameter.lint] in {config.root}")
+    return list(found)
+
+
+# ------------------------------------------------------------------------------- linting
+
+
+def _file_finding(e: ConfigFileError, fallback: str) -> Finding:
+    rule = next((r for text, r in _FILE_RULES if text in e.message), "syntax")
+    return Finding(e.path or fallback, e.lineno, e.colno, None, e.message, rule)
+
+
+def _finding(e: ErrorDetails, fallback: str) -> Finding:
+    source = e.get("source") or ""
+    m = _SOURCE.match(source)
+    file, line, col = (m.group(1), int(m.group(2)), int(m.group(3))) if m else (fallback, 0, 0)
+    message = e["msg"]
+    if e["type"] not in _NO_INPUT:
+        message += f" [input={e.get('input')!r}]"
+    key = dotted(tuple(e["loc"])) or None
+    return Finding(file, line or None, col or None, key, message, e["type"])
+
+
+def check(files: Sequence[str], schema: type | None) -> list[Finding]:
+    """The findings of ``files`` loaded as layers of one config (one file: alone)."""
+    layers = []
+    findings = []
+    for i, path in enumerate(files):
+        try:
+            layers.append(loader._file_layer(path, None, i))
+        except ConfigFileError as e:
+            findings.append(_file_finding(e, path))
+    if findings:
+        return findings
+    try:
+        loader._run(layers, schema, (), None, True)
+    except ConfigValidationError as e:
+        findings = [_finding(d, files[-1]) for d in e.errors()]
+    return findings
+
+
+class _Schemas:
+    """Schema names (``--schema``, else the pyproject's) imported once each."""
+
+    def __init__(self, spec: str | None, config: LintConfig | None) -> None:
+        self.spec = spec
+        self.config = config
+        self.folders = [str(config.root)] if config is not None else []
+        self.imported: dict[str, type] = {}
+
+    def name(self, path: str | None) -> str | None:
+        if self.spec is not None:
+            return self.spec
+        if path is None:
+            return self.config.schema if self.config is not None else None
+        return schema_for(path, self.config)
+
+    def load(self, name: str | None) -> type | None:
+        if name is None:
+            return None
+        if name not in self.imported:
+            self.imported[name] = import_schema(name, folders=self.folders)
+        return self.imported[name]
+
+    def shared(self, files: Sequence[str], what: str) -> type | None:
+        """The one schema of a set of files layered into one config."""
+        names = {self.name(f) for f in files} if files else {self.name(None)}
+        if len(names) > 1:
+            listed = ", ".join(sorted(str(n) for n in names))
+            raise CliError(f"{what}: the files map to different schemas ({listed}); pass --schema")
+        return self.load(names.pop())
+
+
+def shared_schema(spec: str | None, files: Sequence[str]) -> type | None:
+    """The schema for ``files`` merged into one config: ``spec``, else the one the pyproject
+    assigns to all of them (None without either)."""
+    return _Schemas(spec, find_config()).shared(files, "--schema")
+
+
+def lint(
+    paths: Sequence[str], *, schema: str | None, merge: bool
+) -> tuple[list[str], list[Finding]]:
+    """The files checked and the findings. Raises :class:`CliError` for usage problems: no
+    files, a schema that cannot be imported, a ``--merge`` set with different schemas."""
+    config = find_config()
+    files = targets(paths, config)
+    schemas = _Schemas(schema, config)
+    if merge:
+        return files, check(files, schemas.shared(files, "--merge"))
+    findings = []
+    for path in files:
+        findings += check([path], schemas.load(schemas.name(path)))
+    return files, findings
+
+
+# ------------------------------------------------------------------------------- output
+
+
+def render(files: Sequence[str], findings: Sequence[Finding], fmt: str) -> str:
+    """The report in ``text``, ``json``, ``github`` or ``sarif`` format."""
+    if fmt == "json":
+        doc = {"files_checked": len(files), "findings": [asdict(f) for f in findings]}
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+    if fmt == "github":
+        return "\n".join(_github(f) for f in findings)
+    if fmt == "sarif":
+        return json.dumps(_sarif(findings), indent=2, ensure_ascii=False)
+    lines = [_text(f) for f in findings]
+    n, bad = len(files), len({f.file for f in findings})
+    if findings:
+        what = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
+        lines.append(f"{what} in {bad} of {n} file{'s' if n != 1 else ''}")
+    else:
+        lines.append(f"{n} file{'s' if n != 1 else ''} checked, no findings")
+    return "\n".join(lines)
+
+
+def _text(f: Finding) -> str:
+    where = f.file
+    if f.line is not None:
+        where += f":{f.line}" + (f":{f.column}" if f.column is not None else "")
+    key = f"{f.key}: " if f.key else ""
+    return f"{where}: {key}{f.message} ({f.type})"
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _github(f: Finding) -> str:
+    props = [f"file={_escape(f.file, True)}"]
+    if f.line is not None:
+        props.append(f"line={f.line}")
+        if f.column is not None:
+            props.append(f"col={f.column}")
+    props.append(f"title={_escape(f'hp lint ({f.type})', True)}")
+    key = f"{f.key}: " if f.key else ""
+    return f"::error {','.join(props)}::{_escape(key + f.message)}"
+
+
+def _uri(path: str) -> dict[str, str]:
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(PurePath(path).as_posix()), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
+    from . import __version__
+
+    rules: dict[str, int] = {}
+    for f in findings:
+        rules.setdefault(f.type, len(rules))
+    results = []
+    for f in findings:
+        physical: dict[str, Any] = {"artifactLocation": _uri(f.file)}
+        if f.line is not None:
+            physical["region"] = {"startLine": f.line, "startColumn": f.column or 1}
+        key = f"{f.key}: " if f.key else ""
+        results.append(
+            {
+                "ruleId": f.type,
+                "ruleIndex": rules[f.type],
+                "level": "error",
+                "message": {"text": key + f.message},
+                "locations": [{"physicalLocation": physical}],
+            }
+        )
+    descriptors = []
+    for rule in rules:
+        text = _RULE_TEXT.get(rule, f"The value fails the schema check {rule!r}.")
+        descriptors.append(
+            {
+                "id": rule,
+                "name": rule,
+                "shortDescription": {"text": text},
+                "fullDescription": {"text": text},
+                "help": {"text": text},
+                "defaultConfiguration": {"level": "error"},
+            }
+        )
+    root = Path(os.getcwd()).as_uri().rstrip("/") + "/"
+    run = {
+        "tool": {
+            "driver": {
+                "name": "hp lint",
+                "fullName": "hyperparameter config linter",
+                "version": __version__,
+                "rules": descriptors,
+            }
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    }
+
+
+def main(paths: Sequence[str], *, schema: str | None, merge: bool, fmt: str) -> int:
+    """Runs ``hp lint``; returns 0 clean, 1 findings (raises CliError for usage errors)."""
+    files, findings = lint(paths, schema=schema, merge=merge)
+    text = render(files, findings, fmt)
+    if text:
+        print(text)
+    return 1 if findings else 0
