@@ -34,6 +34,7 @@ class Case:
     env: dict[str, Any] = field(default_factory=dict)
     setup: Callable[[], object] | None = None  # runs once in the case's own Context
     expect: Any = NO_CHECK  # value of ``r`` after one op, checked before timing
+    unroll: int = 10  # statements per loop iteration (1 for ops of a millisecond or more)
 
 
 @dataclass

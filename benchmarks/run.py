@@ -3,6 +3,7 @@
     python benchmarks/run.py                   # both backends, one subprocess each; README
     python benchmarks/run.py --backend rust    # one backend (only its README section changes)
     python benchmarks/run.py --quick           # smoke run: 3 rounds, prints, README untouched
+    python benchmarks/run.py --suite loader    # only the 1,000-leaf config (load, enter, memory)
 
 Method: see README.md. Each backend runs in its own process (the backend is picked at import).
 """
@@ -27,14 +28,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import loader_cases
 from cases import BASELINES, HP06_DIR, NO_CHECK, ORDER, TARGETS, Case, Target, build
+from loader_cases import LOAD_BASELINES, LOAD_ORDER, LOAD_TARGETS, MEMORY_BOUND
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 README = HERE / "README.md"
 BACKENDS = ("rust", "python")
+SUITES = ("hot", "loader")
 X = "\u00d7"  # the multiplication sign of the ratios
-UNROLL = 10  # statements per loop iteration: the loop's own cost is spread over 10 ops
 
 
 @dataclass
@@ -47,13 +50,13 @@ class Bench:
     n: int = 1
 
     def sample(self, n: int) -> int:
-        """Nanoseconds for ``n`` loop iterations (``n * UNROLL`` ops) in the case's context."""
+        """Nanoseconds for ``n`` loop iterations (``n * unroll`` ops) in the case's context."""
         return self.ctx.run(self.loop, n, time.perf_counter_ns, *self.args)
 
 
 def _compile(case: Case) -> tuple[Callable[..., int], Callable[..., Any]]:
     params = ", ".join(case.env)
-    body = textwrap.indent("\n".join([case.stmt] * UNROLL), " " * 8)
+    body = textwrap.indent("\n".join([case.stmt] * case.unroll), " " * 8)
     once = textwrap.indent(case.stmt, " " * 4)
     result = "r" if case.stmt.startswith("r = ") else "None"
     src = (
@@ -139,16 +142,10 @@ def _version(dist: str) -> str:
         return "missing"
 
 
-def measure(backend: str, rounds: int, sample_ms: float, out: Path) -> None:
-    """The child process: times every case, ``rounds`` rounds interleaved; writes JSON."""
-    from hyperparameter import storage
-
-    if storage.backend() != backend:
-        raise SystemExit(f"asked for backend {backend!r}, got {storage.backend()!r}")
-    build_kind = _core_build() if backend == "rust" else "-"
-    if build_kind == "debug":
-        print("WARNING: _core is a DEBUG build; these figures mean nothing", file=sys.stderr)
-    cases, missing = build()
+def _time(
+    cases: list[Case], order: list[str], rounds: int, sample_ms: float
+) -> tuple[dict[str, list[float]], dict[str, tuple[int, int, int]], dict[str, int]]:
+    """Samples (ns/op, one per round), calls/op and ops/sample of every case, interleaved."""
     benches = [_prepare(c) for c in cases]
     for b in benches:
         b.n = _calibrate(b, sample_ms * 1e6)
@@ -156,29 +153,83 @@ def measure(backend: str, rounds: int, sample_ms: float, out: Path) -> None:
     samples: dict[str, list[float]] = {b.case.key: [] for b in benches}
     # Every round runs every case once, in table order (each baseline next to its cases, so
     # that their per-round ratio compares neighbours in time), reversed every other round.
-    benches.sort(key=lambda b: ORDER.index(b.case.key))
+    benches.sort(key=lambda b: order.index(b.case.key))
     for r in range(rounds):
         gc.collect()
         gc.disable()
         try:
             for b in benches if r % 2 == 0 else benches[::-1]:
-                samples[b.case.key].append(b.sample(b.n) / (b.n * UNROLL))
+                samples[b.case.key].append(b.sample(b.n) / (b.n * b.case.unroll))
         finally:
             gc.enable()
+    return samples, calls, {b.case.key: b.n * b.case.unroll for b in benches}
+
+
+def _hot(rounds: int, sample_ms: float) -> dict[str, Any]:
+    cases, missing = build()
+    samples, calls, n = _time(cases, ORDER, rounds, sample_ms)
+    labels = {c.key: c.label for c in cases} | missing
+    groups = {c.key: c.group for c in cases}
+    return {"labels": labels, "groups": groups, "samples": samples, "calls": calls, "n": n}
+
+
+def _loader(backend: str, rounds: int, sample_ms: float, quick: bool) -> dict[str, Any]:
+    from hyperparameter import _formats
+
+    if _formats.yaml_backend() != "c":
+        print("WARNING: ruamel.yaml.clib is missing: YAML parses in pure Python", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        fx = loader_cases.fixture(Path(tmp))
+        cases, missing = loader_cases.build(fx)
+        samples, calls, n = _time(cases, LOAD_ORDER, rounds, sample_ms)
+        stages = loader_cases.stages(fx, 3 if quick else 15)
+        memory = loader_cases.memory(fx.path, backend, 1 if quick else 3)
+        cold_runs = 1 if quick else 5
+        cold = loader_cases.cold(fx.path, backend, cold_runs)
+        stages["cold_runs"] = cold_runs
+        stats = fx.stats()
+    return {
+        "labels": {c.key: c.label for c in cases} | missing,
+        "groups": {c.key: c.group for c in cases},
+        "samples": samples,
+        "calls": calls,
+        "n": n,
+        "stats": stats,
+        "yaml_backend": _formats.yaml_backend(),
+        "stages": stages,
+        "memory": memory,
+        "cold": cold,
+    }
+
+
+def measure(
+    backend: str, suites: list[str], rounds: int, sample_ms: float, quick: bool, out: Path
+) -> None:
+    """The child process: times every case of ``suites``, ``rounds`` rounds interleaved;
+    writes JSON."""
+    from hyperparameter import storage
+
+    if storage.backend() != backend:
+        raise SystemExit(f"asked for backend {backend!r}, got {storage.backend()!r}")
+    build_kind = _core_build() if backend == "rust" else "-"
+    if build_kind == "debug":
+        print("WARNING: _core is a DEBUG build; these figures mean nothing", file=sys.stderr)
+    result: dict[str, Any] = {}
+    if "hot" in suites:
+        result["hot"] = _hot(rounds, sample_ms)
+    if "loader" in suites:
+        result["loader"] = _loader(backend, rounds, sample_ms, quick)
     hp06 = sys.modules.get("hp06.storage")
-    peers = ("pydantic", "omegaconf", "gin-config")
-    meta = {
+    peers = ("pydantic", "omegaconf", "gin-config", "ruamel.yaml", "ruamel.yaml.clib")
+    result["meta"] = {
         "backend": backend,
         "python": platform.python_version(),
         "core_build": build_kind,
         "hp06_backend": "-" if hp06 is None else ("rust" if hp06.has_rust_backend else "python"),
         "rounds": rounds,
-        "peers": ", ".join(f"{p} {_version(p)}" for p in peers),
-        "n": {b.case.key: b.n * UNROLL for b in benches},
+        "peers": ", ".join(f"{p} {_version(p)}" for p in peers[:3]),
+        "yaml": ", ".join(f"{p} {_version(p)}" for p in peers[3:]),
     }
-    labels = {c.key: c.label for c in cases} | missing
-    groups = {c.key: c.group for c in cases}
-    result = {"meta": meta, "labels": labels, "groups": groups, "samples": samples, "calls": calls}
     out.write_text(json.dumps(result))
 
 
@@ -196,42 +247,46 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs; commit `{head or '?'}`; {time.strftime('%Y-%m-%d')}"
 
 
-def render(res: dict[str, Any], machine: str) -> str:
-    meta, samples = res["meta"], res["samples"]
-    labels = {k: v.replace("|", "\\|") for k, v in res["labels"].items()}  # GFM cells
-    med = {k: statistics.median(v) for k, v in samples.items()}
-    low = {k: min(v) for k, v in samples.items()}
-    core = f", `_core` build: {meta['core_build']}" if meta["backend"] == "rust" else ""
+def _cases_table(
+    part: dict[str, Any], order: list[str], baselines: dict[str, tuple[str, str]], ms: bool
+) -> list[str]:
+    """The case table: median and min per op (ns, or ms with ``ms``), min-ratio, calls/op."""
+    samples = part["samples"]
+    labels = {k: v.replace("|", "\\|") for k, v in part["labels"].items()}  # GFM cells
+    scale, unit, digits = (1e6, "ms", 2) if ms else (1.0, "ns", 1)
+    med = {k: statistics.median(v) / scale for k, v in samples.items()}
+    low = {k: min(v) / scale for k, v in samples.items()}
     out = [
-        f"### Backend `{meta['backend']}`",
-        "",
-        f"Python {meta['python']}{core}; {meta['peers']}; hyperparameter 0.6.0 on its "
-        f"{meta['hp06_backend']} backend; {meta['rounds']} rounds; {machine}.",
-        "",
-        "| case | median ns/op | min ns/op | min-ratio | baseline | calls/op: Py / C (`_core`) |",
+        f"| case | median {unit}/op | min {unit}/op | min-ratio | baseline "
+        "| calls/op: Py / C (`_core`) |",
         "|---|--:|--:|--:|---|--:|",
     ]
-    for key in ORDER:
+    for key in order:
         if key not in labels:
             continue
         if key not in low:
             out.append(f"| {labels[key]} | n/a | n/a | n/a | | |")
             continue
-        base, short = BASELINES[res["groups"][key]]
+        base, short = baselines[part["groups"][key]]
         ratio = f"{low[key] / low[base]:.2f}{X}" if base in low else "n/a"
-        py, c, core_calls = res["calls"][key]
+        py, c, core_calls = part["calls"][key]
         out.append(
-            f"| {labels[key]} | {med[key]:,.1f} | {low[key]:,.1f} | {ratio} | {short} "
-            f"| {py} / {c} ({core_calls}) |"
+            f"| {labels[key]} | {med[key]:,.{digits}f} | {low[key]:,.{digits}f} | {ratio} "
+            f"| {short} | {py:,} / {c:,} ({core_calls:,}) |"
         )
-    out += [
-        "",
+    return out
+
+
+def _targets_table(part: dict[str, Any], targets: list[Target]) -> list[str]:
+    samples = part["samples"]
+    low = {k: min(v) for k, v in samples.items()}
+    out = [
         "| target | min-ratio | median of per-round ratios | bound | result (by min-ratio) |",
         "|---|--:|--:|--:|---|",
     ]
-    for t in TARGETS:
+    for t in targets:
         text = t.text.replace("|", "\\|")
-        bound = f"{'≥' if t.at_least else '≤'} {t.bound:g}{X}"
+        bound = _bound(t.bound, t.at_least)
         if t.num not in low or t.den not in low:
             out.append(f"| {text} | n/a | n/a | {bound} | n/a |")
             continue
@@ -241,7 +296,114 @@ def render(res: dict[str, Any], machine: str) -> str:
         ok, m_ok = (_meets(x, t) for x in (v, m))
         verdict = ("pass" if ok else "**miss**") + ("" if ok == m_ok else " (unsteady)")
         out.append(f"| {text} | {v:.2f}{X} | {m:.2f}{X} | {bound} | {verdict} |")
+    return out
+
+
+def _bound(value: float, at_least: bool) -> str:
+    return f"{'≥' if at_least else '≤'} {value:g}{X}"
+
+
+def _core_note(meta: dict[str, Any]) -> str:
+    return f", `_core` build: {meta['core_build']}" if meta["backend"] == "rust" else ""
+
+
+def render(res: dict[str, Any], machine: str) -> str:
+    meta, hot = res["meta"], res["hot"]
+    out = [
+        f"### Backend `{meta['backend']}`",
+        "",
+        f"Python {meta['python']}{_core_note(meta)}; {meta['peers']}; hyperparameter 0.6.0 on "
+        f"its {meta['hp06_backend']} backend; {meta['rounds']} rounds; {machine}.",
+        "",
+        *_cases_table(hot, ORDER, BASELINES, ms=False),
+        "",
+        *_targets_table(hot, TARGETS),
+    ]
     return "\n".join(out) + "\n"
+
+
+def render_loader(res: dict[str, Any], machine: str) -> str:
+    meta, part = res["meta"], res["loader"]
+    st = part["stats"]
+    share = st["interpolations"] / st["leaves"]
+    yaml_note = "C" if part["yaml_backend"] == "c" else "**pure Python** (install ruamel.yaml.clib)"
+    out = [
+        f"### Backend `{meta['backend']}`: the 1,000-leaf config",
+        "",
+        f"Python {meta['python']}{_core_note(meta)}; {meta['peers']}; {meta['yaml']}, parser: "
+        f"{yaml_note} (`yaml_backend() == {part['yaml_backend']!r}`); {meta['rounds']} rounds; "
+        f"{machine}.",
+        "",
+        f"Config: {st['leaves']:,} leaves in {st['groups']:,} groups, {st['lists']} of them "
+        f"lists; {st['interpolations']} interpolations ({share:.1%}); {st['lines']:,} lines, "
+        f"{st['bytes']:,} bytes of YAML; {st['keys']:,} flattened keys.",
+        "",
+        *_cases_table(part, LOAD_ORDER, LOAD_BASELINES, ms=True),
+        "",
+        *_targets_table(part, LOAD_TARGETS),
+        "",
+        *_stages_table(part),
+        "",
+        *_memory_table(part["memory"], meta["backend"], st["keys"]),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _stages_table(part: dict[str, Any]) -> list[str]:
+    stages, cold = part["stages"], part["cold"]
+    ms = stages["ms"]
+    kinds = ("pydantic", "dataclass", "floor")
+
+    def cell(kind: str, label: str) -> str:
+        v = ms[kind].get(label)
+        return "" if v is None else f"{v:,.2f}"
+
+    out = [
+        f"Stages of one load, the fastest of {stages['repeats']} loads each (ms, collector off; "
+        "the floor's parse is `YAML(typ='safe').load`, its validation `Model.model_validate`):",
+        "",
+        "| stage | function | `schema=Model` | `schema=Dataclass` | floor |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for label in [*stages["labels"], "other"]:
+        if label in stages["missing"]:
+            fn = f"`{stages['functions'][label]}` (not found: counted in other)"
+        else:
+            fn = f"`{stages['functions'][label]}`" if label != "other" else "the rest of `load`"
+        out.append(f"| {label} | {fn} | " + " | ".join(cell(k, label) for k in kinds) + " |")
+    out.append("| **total** | | " + " | ".join(f"**{cell(k, 'total')}**" for k in kinds) + " |")
+    gc_on = stages["gc_on_ms"]
+    out.append("| total, collector on | | " + " | ".join(f"{gc_on[k]:,.2f}" for k in kinds) + " |")
+    first = [cold[f"load_{k}"] for k in kinds]
+    out.append(
+        f"| first load in a fresh process (fastest of {stages['cold_runs']}) | | "
+        + " | ".join(f"{v:,.2f}" for v in first)
+        + " |"
+    )
+    return out
+
+
+def _memory_table(mem: dict[str, Any], backend: str, keys: int) -> list[str]:
+    per = mem["per_config"]
+    lo, hi = mem["copies"]
+    base = per["dict"]
+    out = [
+        f"Memory: RSS per config, (delta at {hi} copies - delta at {lo}) / {hi - lo}, each the "
+        f"median of {mem['runs']} child processes:",
+        "",
+        "| holder | KiB per config | bytes per flattened key | ratio | bound | result |",
+        "|---|--:|--:|--:|--:|---|",
+        f"| plain nested dict `{{'c<j>': cfg.model_dump()}}` | {base / 1024:,.1f} "
+        f"| {base / keys:,.0f} | 1.00{X} | | |",
+    ]
+    store = per["store"]
+    ratio = store / base if base > 0 else float("inf")
+    verdict = "pass" if ratio <= MEMORY_BOUND else "**miss**"
+    out.append(
+        f"| 7. store (`{backend}`): `param_scope({{'c<j>': cfg}})` entered | {store / 1024:,.1f} "
+        f"| {store / keys:,.0f} | {ratio:.2f}{X} | {_bound(MEMORY_BOUND, False)} | {verdict} |"
+    )
+    return out
 
 
 def _ratio(v: float, t: Target) -> float:
@@ -253,9 +415,10 @@ def _meets(v: float, t: Target) -> bool:
 
 
 def update_readme(sections: dict[str, str]) -> None:
+    """Replaces each section between its markers (``rust``, ``python``, ``rust:load``, …)."""
     text = README.read_text()
-    for backend, body in sections.items():
-        begin, end = f"<!-- bench:{backend}:begin -->", f"<!-- bench:{backend}:end -->"
+    for name, body in sections.items():
+        begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
         block = f"{begin}\n{body}{end}"
         if begin in text and end in text:
             text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
@@ -276,6 +439,9 @@ def ensure_hp06() -> None:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
+    p.add_argument(
+        "--suite", choices=[*SUITES, "all"], default="all", help="hot paths, loader, or both"
+    )
     p.add_argument("--quick", action="store_true", help="3 rounds; print only (no README)")
     p.add_argument("--rounds", type=int, help="rounds (default 21, or 3 with --quick)")
     p.add_argument("--sample-ms", type=float, default=25.0, help="target time of one sample")
@@ -284,8 +450,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 21)
+    suites = list(SUITES) if args.suite == "all" else [args.suite]
     if args.child is not None:
-        measure(args.backend, rounds, args.sample_ms, args.child)
+        measure(args.backend, suites, rounds, args.sample_ms, args.quick, args.child)
         return
     if not args.no_install:
         ensure_hp06()
@@ -296,11 +463,16 @@ def main(argv: list[str] | None = None) -> None:
             out = Path(tmp) / "result.json"
             cmd = [sys.executable, __file__, "--backend", backend, "--child", str(out)]
             cmd += ["--rounds", str(rounds), "--sample-ms", str(args.sample_ms)]
+            cmd += ["--suite", args.suite] + (["--quick"] if args.quick else [])
             env = {**os.environ, "HYPERPARAMETER_BACKEND": backend}
             subprocess.run(cmd, env=env, check=True)
             res = json.loads(out.read_text())
-        sections[backend] = render(res, machine)
-        print(sections[backend], flush=True)
+        if "hot" in res:
+            sections[backend] = render(res, machine)
+            print(sections[backend], flush=True)
+        if "loader" in res:
+            sections[f"{backend}:load"] = render_loader(res, machine)
+            print(sections[f"{backend}:load"], flush=True)
     if not (args.quick or args.no_write):
         update_readme(sections)
         print(f"wrote {README.relative_to(ROOT)}")
