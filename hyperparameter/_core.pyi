@@ -49,9 +49,11 @@ def bind(
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
     items_fn: Callable[
-        [tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int, str, Any]], Any, Any]
+        [tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int | None, str, Any]], Any, Any]
     ],
-    validate_fn: Callable[[Any, list[tuple[int, str, Any]]], list[tuple[int, str, Any]]],
+    validate_fn: Callable[
+        [Any, list[tuple[int | None, str, Any]]], list[tuple[int | None, str, Any]]
+    ],
 ) -> None: ...
 def get(hash: int, key: str, default: Any) -> Any: ...
 def enter(items: list[tuple[int, str, Any]], opaque: bool) -> tuple[Token[Any], int]: ...

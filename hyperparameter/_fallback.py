@@ -12,6 +12,8 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
+from ._keys import xxh64 as _xxh64
+
 __all__ = [
     "Frame",
     "Scope",
@@ -120,7 +122,9 @@ def get(hash: int, key: str, default: Any) -> Any:
     return default
 
 
-def _insert(entries: _Entries, h: int, key: str, value: Any) -> None:
+def _insert(entries: _Entries, h: int | None, key: str, value: Any) -> None:
+    if h is None:
+        h = xxh64(key)
     old = entries.get(h)
     if old is not None and old[0] != key:
         raise _collision(h, old[0], key)
@@ -303,6 +307,4 @@ def depth() -> int:
 
 def xxh64(key: str) -> int:
     """XXH64 (seed 42) of ``key``'s UTF-8 bytes."""
-    from ._keys import xxh64 as _xxh64
-
     return _xxh64(key)

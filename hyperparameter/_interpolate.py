@@ -16,7 +16,7 @@ are fine, cycles are reported, and results are bounded (:data:`MAX_STRING`, :dat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,14 @@ from ._coerce import Raw
 from ._merge import source_of
 from .errors import InterpolationError, Loc
 
-__all__ = ["MAX_NODES", "MAX_STRING", "interpolate"]
+__all__ = ["MAX_NESTING", "MAX_NODES", "MAX_STRING", "interpolate"]
 
 #: The longest text an interpolation may produce, in characters.
 MAX_STRING = 1_000_000
 #: How many values one :func:`interpolate` call may copy for references to mappings and lists.
 MAX_NODES = 1_000_000
+#: How deeply ``${env:A,${env:B,…}}`` defaults may nest.
+MAX_NESTING = 100
 
 _RESOLVER = re.compile(r"\s*([A-Za-z_][\w.]*)\s*:")
 _SEGMENT = re.compile(r"[^\s.${}\[\]:,\\]+\Z")
@@ -94,13 +96,13 @@ class _Syntax(Exception):
 
 
 def _parse(s: str) -> list[_Part]:
-    parts, _ = _parse_parts(s, 0, nested=False)
+    parts, _ = _parse_parts(s, 0, nested=0)
     return parts
 
 
-def _parse_parts(s: str, i: int, nested: bool) -> tuple[list[_Part], int]:
-    """Literal text and interpolations from ``s[i:]``; ``nested`` (an env default) stops
-    before the ``}`` that closes it."""
+def _parse_parts(s: str, i: int, nested: int) -> tuple[list[_Part], int]:
+    """Literal text and interpolations from ``s[i:]``; ``nested`` (the depth of env defaults
+    this text is in) stops before the ``}`` that closes it."""
     parts: list[_Part] = []
     text: list[str] = []
     n = len(s)
@@ -115,7 +117,7 @@ def _parse_parts(s: str, i: int, nested: bool) -> tuple[list[_Part], int]:
             if text:
                 parts.append("".join(text))
                 text = []
-            part, i = _parse_interpolation(s, i)
+            part, i = _parse_interpolation(s, i, nested)
             parts.append(part)
         elif nested and s[i] == "}":
             break
@@ -130,7 +132,7 @@ def _parse_parts(s: str, i: int, nested: bool) -> tuple[list[_Part], int]:
     return parts, i
 
 
-def _parse_interpolation(s: str, start: int) -> tuple[_Part, int]:
+def _parse_interpolation(s: str, start: int, nested: int) -> tuple[_Part, int]:
     i = start + 2
     m = _RESOLVER.match(s, i)
     if m is not None and m.group(1) in ("env", "oc.env"):
@@ -141,7 +143,9 @@ def _parse_interpolation(s: str, start: int) -> tuple[_Part, int]:
         name = s[i:j].strip()
         default: tuple[_Part, ...] | None = None
         if j < len(s) and s[j] == ",":
-            parts, j = _parse_parts(s, j + 1, nested=True)
+            if nested >= MAX_NESTING:
+                raise _Syntax(s[start:], f"defaults nested more than {MAX_NESTING} levels")
+            parts, j = _parse_parts(s, j + 1, nested + 1)
             if parts and isinstance(parts[0], str):
                 parts[0] = parts[0].lstrip()
             if parts and isinstance(parts[-1], str):
@@ -217,28 +221,41 @@ class _Resolver:
         self.failed: set[Loc] = set()
         self.errors: list[InterpolationError] = []
         self.budget = MAX_NODES
-        self._under: dict[Loc, list[Loc]] = {}  # container -> the templates inside it
+        self._order: list[Loc] = []  # the templates, in document order
+        self._ranges: dict[Loc, tuple[int, int]] = {}  # container -> its run in `_order`
         self._cursor: dict[Loc, int] = {}  # container -> how many of those are resolved
         self._collect()
 
     def _collect(self) -> None:
-        stack: list[tuple[Loc, Any]] = [((), self.tree)]
+        # Depth first with one iterator per open container, so that scalars cost no `loc`
+        # tuple and the stack stays as deep as the tree (a list of millions of numbers is
+        # walked in place). Templates come out in document order, so the templates inside
+        # one container are a contiguous run: `_ranges` keeps it for each container that has
+        # any.
+        order: list[Loc] = []
+        stack: list[tuple[Loc, Any, int]] = [((), _items(self.tree), 0)]
         while stack:
-            loc, node = stack.pop()
-            if isinstance(node, Mapping):
-                stack.extend(((*loc, k), v) for k, v in reversed(list(node.items())))
-            elif isinstance(node, list):
-                stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(node))))
-            else:
-                text = node.text if isinstance(node, Raw) else node
+            loc, items, start = stack[-1]
+            for k, v in items:
+                if isinstance(v, (Mapping, list)):
+                    stack.append(((*loc, k), _items(v), len(order)))
+                    break
+                text = v.text if type(v) is Raw else v
                 if isinstance(text, str) and "${" in text:
+                    at = (*loc, k)
+                    order.append(at)
                     try:
-                        self.templates[loc] = (node, _parse(text))
+                        self.templates[at] = (v, _parse(text))
                     except _Syntax as e:
-                        self.templates[loc] = (node, [])
-                        self.failed.add(loc)
-                        message = f"invalid interpolation {e.text!r}: {e.reason}"
-                        self._report(loc, message, [_dotted(loc)], [loc])
+                        self.templates[at] = (v, [])
+                        self.failed.add(at)
+                        message = f"invalid interpolation {_short(e.text)!r}: {e.reason}"
+                        self._report(at, message, [_dotted(at)], [at])
+            else:
+                stack.pop()
+                if len(order) > start:
+                    self._ranges[loc] = (start, len(order))
+        self._order = order
 
     def resolve(self, start: Loc) -> None:
         """Resolves ``start`` and whatever it depends on, depth first, with an explicit
@@ -343,11 +360,12 @@ class _Resolver:
                 node = self._settled(concrete, [target, _dotted(concrete)])
                 settled = True
             key: str | int | None = segment
+            index = _index(segment)
             if isinstance(node, Mapping):
-                if segment not in node and segment.isdigit() and int(segment) in node:
-                    key = int(segment)
-            elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
-                key = int(segment)
+                if segment not in node and index is not None and index in node:
+                    key = index
+            elif isinstance(node, list) and index is not None and index < len(node):
+                key = index
             else:
                 key = None
             if key is None or (isinstance(node, Mapping) and key not in node):
@@ -378,22 +396,28 @@ class _Resolver:
         raise _Need(loc, labels)
 
     def _templates_under(self, prefix: Loc) -> list[Loc]:
-        found = self._under.get(prefix)
-        if found is None:
-            n = len(prefix)
-            found = [t for t in self.templates if len(t) > n and t[:n] == prefix]
-            self._under[prefix] = found
-        return found
+        start, end = self._ranges.get(prefix, (0, 0))
+        return self._order[start:end]
 
     def _copy(self, node: Any, loc: Loc | None, counted: bool = True) -> Any:
         """A copy of the container ``node``; with ``loc``, its templates replaced by their
         resolved values (failed ones kept as written). ``counted`` copies use the budget."""
+        out = self._clone(node, counted)
+        if loc is not None:
+            n = len(loc)
+            for at in self._templates_under(loc):
+                if at in self.done:
+                    _place(out, at[n:], self._clone(self.done[at], counted))
+        return out
+
+    def _clone(self, node: Any, counted: bool) -> Any:
+        """``node`` with every mapping and list copied (iteratively: any depth)."""
+        if not isinstance(node, (Mapping, list)):
+            return node
         holder: list[Any] = [None]
-        stack: list[tuple[Any, Loc | None, Any, Any]] = [(node, loc, holder, 0)]
+        stack: list[tuple[Any, Any, Any]] = [(node, holder, 0)]
         while stack:
-            value, at, parent, key = stack.pop()
-            if at is not None and at in self.templates:
-                value, at = (self.done[at], None) if at in self.done else (value, None)
+            value, parent, key = stack.pop()
             if isinstance(value, Mapping):
                 out: Any = dict.fromkeys(value)
                 items: Any = value.items()
@@ -409,11 +433,43 @@ class _Resolver:
                 if self.budget < 0:
                     raise _Error(f"references copy more than {MAX_NODES:,} values", [])
             for k, v in items:
-                stack.append((v, None if at is None else (*at, k), out, k))
+                if isinstance(v, (Mapping, list)):
+                    stack.append((v, out, k))
+                else:
+                    out[k] = v
         return holder[0]
 
     def output(self) -> dict[str, Any]:
         """The tree with every resolved template replaced."""
-        result = self._copy(self.tree, (), counted=False)
+        result = self._clone(self.tree, counted=False)
+        for at, value in self.done.items():
+            _place(result, at, value)  # resolved values are fresh copies, owned by nobody else
         assert isinstance(result, dict)
         return result
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """``text``, cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _index(segment: str) -> int | None:
+    """``segment`` as an index, or None (not digits, or more digits than ``int()`` takes)."""
+    if not segment.isdigit():
+        return None
+    try:
+        return int(segment)
+    except ValueError:
+        return None
+
+
+def _items(node: Any) -> Iterator[tuple[Any, Any]]:
+    return iter(node.items()) if isinstance(node, Mapping) else enumerate(node)
+
+
+def _place(tree: Any, loc: Loc, value: Any) -> None:
+    """Sets ``loc`` (non-empty, every step but the last existing) in ``tree`` to ``value``."""
+    node = tree
+    for step in loc[:-1]:
+        node = node[step]
+    node[loc[-1]] = value

@@ -103,16 +103,49 @@ def _is_model(obj: object) -> bool:
     return hasattr(type(obj), "model_fields") and hasattr(obj, "__pydantic_fields_set__")
 
 
+# What flatten does with a value of each type, decided once per type: a scalar or other leaf,
+# a mapping, a list/tuple, or a schema instance with these field names.
+_LEAF, _MAPPING, _SEQUENCE = 0, 1, 2
+_KINDS: dict[type, int | tuple[str, ...]] = {
+    int: _LEAF,
+    float: _LEAF,
+    str: _LEAF,
+    bool: _LEAF,
+    type(None): _LEAF,
+    bytes: _LEAF,
+    dict: _MAPPING,
+    list: _SEQUENCE,
+    tuple: _SEQUENCE,
+}
+
+
+def _kind(value: Any) -> int | tuple[str, ...]:
+    t = type(value)
+    kind = _KINDS.get(t)
+    if kind is None:
+        if isinstance(value, Mapping):
+            kind = _MAPPING
+        elif dataclasses.is_dataclass(t):
+            kind = tuple(f.name for f in dataclasses.fields(t))
+        elif _is_model(value):
+            kind = tuple(t.model_fields)
+        elif isinstance(value, (list, tuple)):
+            kind = _SEQUENCE
+        else:
+            kind = _LEAF
+        _KINDS[t] = kind
+    return kind
+
+
 def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
     """The named children of a group value, or None for a leaf."""
-    if isinstance(value, Mapping):
+    kind = _kind(value)
+    if kind == _MAPPING:
         if not value:
             return None
         return ((check_segment(k), v) for k, v in value.items())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
-    if _is_model(value):
-        return ((name, getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(kind, tuple):
+        return ((name, getattr(value, name)) for name in kind)
     return None
 
 
@@ -122,32 +155,43 @@ _SCALARS = frozenset({int, float, str, bool, type(None), bytes})
 def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index.
 
-    Iterative (a config may nest 1,000 levels); keys come out in document order.
+    Iterative (a config may nest 1,000 levels); keys come out in document order. Mapping keys
+    are checked as single segments; schema field names are identifiers already.
     """
-    if type(value) in _SCALARS and prefix:
-        out[prefix] = value
-        return
     stack: list[tuple[str, Any]] = [(prefix, value)]
+    pop, push = stack.pop, stack.append
     while stack:
-        key, node = stack.pop()
-        if type(node) in _SCALARS and key:
+        key, node = pop()
+        kind = _KINDS.get(type(node))
+        if kind is None:
+            kind = _kind(node)
+        if kind == _LEAF:
+            if not key:
+                raise InvalidKeyError(key, "empty key")
             out[key] = node
             continue
-        children = _children(node)
-        if children is not None:
-            pending = [(f"{key}.{name}" if key else name, child) for name, child in children]
-            stack.extend(reversed(pending))
-            continue
-        if not key:
-            raise InvalidKeyError(key, "empty key")
-        out[key] = node
-        if isinstance(node, (list, tuple)):
+        base = f"{key}." if key else ""
+        if kind == _MAPPING:
+            if not node:
+                if not key:
+                    raise InvalidKeyError(key, "empty key")
+                out[key] = node  # an empty mapping is a leaf
+                continue
+            children = [(f"{base}{check_segment(k)}", v) for k, v in node.items()]
+        elif kind == _SEQUENCE:
+            if not key:
+                raise InvalidKeyError(key, "empty key")
+            out[key] = node
             # Each item is stored whole under `key.N`; a group item also by its leaves.
-            pending = []
+            children = []
             for i, item in enumerate(node):
-                out[f"{key}.{i}"] = item
-                pending.append((f"{key}.{i}", item))
-            stack.extend(reversed(pending))
+                item_key = f"{base}{i}"
+                out[item_key] = item
+                children.append((item_key, item))
+        else:
+            children = [(f"{base}{name}", getattr(node, name)) for name in kind]  # type: ignore[union-attr]
+        for child in reversed(children):
+            push(child)
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -168,10 +212,12 @@ def _is_group(value: Any) -> bool:
 
 def scope_items(
     args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[list[tuple[int, str, Any]], Any, Any]:
-    """``(entries, binding, view)`` of ``param_scope(*args, **kwargs)``: the ``(hash, key,
-    value)`` entries, and for a dataclass / pydantic instance among ``args`` the schema binding
-    (a 1-tuple) and the typed view that ``__enter__`` returns.
+) -> tuple[list[tuple[int | None, str, Any]], Any, Any]:
+    """``(entries, binding, view)`` of ``param_scope(*args, **kwargs)``.
+
+    The entries are ``(hash, key, value)`` (hash ``None``: the store hashes the key); for a
+    dataclass / pydantic instance among ``args`` also the schema binding (a 1-tuple) and the
+    typed view that ``__enter__`` returns.
 
     Positional arguments are ``"key=value"`` strings (stored raw) or groups (mappings,
     dataclass or pydantic instances) whose keys are single segments; keyword arguments are
@@ -180,12 +226,14 @@ def scope_items(
     """
     flat: dict[str, Any] = {}
     validated: set[str] = set()  # keys whose value came from a (validated) schema instance
+    direct: set[str] = set()  # keys written by hand (hashed through the cache)
     schema: type | None = None
     for a in args:
         if isinstance(a, str):
             k, raw = parse_assignment(a)
             flat[k] = Raw(raw, source=f"param_scope({a!r})")
             validated.discard(k)
+            direct.add(k)
         elif _is_group(a):
             part: dict[str, Any] = {}
             flatten("", a, part)
@@ -205,13 +253,19 @@ def scope_items(
         flatten(check_key(k), v, part)
         flat.update(part)
         validated.difference_update(part)
-    items = [(key_hash(k), k, v) for k, v in flat.items()]
+        direct.add(k)
+    # Keys from groups were checked segment by segment: the store hashes them (``None``), and
+    # they stay out of the key cache, which holds only keys written by hand.
+    items: list[tuple[int | None, str, Any]] = [
+        (key_hash(k) if k in direct else None, k, v) for k, v in flat.items()
+    ]
     if schema is None:
         return items, None, None
     from .schema import _views
 
-    binding = (_views.Binding(schema),)
+    binding = _views.binding_for(schema)
     own = [(h, k, v) for h, k, v in items if k not in validated]
-    checked = {k: v for _, k, v in _views.validate_items(binding, own)}
-    items = [(h, k, checked.get(k, v)) for h, k, v in items]
+    if own:
+        checked = {k: v for _, k, v in _views.validate_items(binding, own)}
+        items = [(h, k, checked.get(k, v)) for h, k, v in items]
     return items, binding, _views.view_for(schema)

@@ -67,7 +67,9 @@ _impl, _backend = _select()
 CURRENT_FRAME: ContextVar[Any] = ContextVar("hyperparameter.frame")
 
 
-def _validate_items(bound: Any, items: list[tuple[int, str, Any]]) -> list[tuple[int, str, Any]]:
+def _validate_items(
+    bound: Any, items: list[tuple[int | None, str, Any]]
+) -> list[tuple[int | None, str, Any]]:
     from .schema._views import validate_items
 
     return validate_items(bound, items)

@@ -24,7 +24,7 @@ from .._keys import key_hash
 from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError
 from ._adapter import SchemaAdapter, _fields, _group, adapter_for
 
-__all__ = ["Binding", "check_write", "snapshot", "validate_items", "view_for"]
+__all__ = ["Binding", "binding_for", "check_write", "snapshot", "validate_items", "view_for"]
 
 _get = _st.get
 _current = _st.CURRENT_FRAME.get
@@ -44,6 +44,12 @@ class Binding:
 
     def __repr__(self) -> str:
         return f"Binding({self.adapter.name})"
+
+
+@cache
+def binding_for(schema: type) -> tuple[Binding]:
+    """The (cached) binding tuple of a schema class, as frames carry it."""
+    return (Binding(schema),)
 
 
 @cache
@@ -89,8 +95,8 @@ def _owner(bound: Iterable[Binding], key: str) -> Binding | None:
 
 
 def validate_items(
-    bound: tuple[Binding, ...], items: list[tuple[int, str, Any]]
-) -> list[tuple[int, str, Any]]:
+    bound: tuple[Binding, ...], items: list[tuple[int | None, str, Any]]
+) -> list[tuple[int | None, str, Any]]:
     """The entries of a scope entered under typed scopes, checked and coerced; raises one
     :class:`ConfigValidationError` with every problem."""
     errors: list[ErrorDetails] = []

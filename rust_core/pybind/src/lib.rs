@@ -254,10 +254,23 @@ struct Scope {
     view: Option<Py<PyAny>>,
 }
 
-fn entry_map(py: Python<'_>, items: Vec<Item>) -> PyResult<EntryMap<Py<PyAny>>> {
+/// The entries of Python's `[(hash or None, key, value), …]`, keys borrowed (copied once).
+fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Py<PyAny>>> {
+    let items = items.cast::<PyList>()?;
     let mut entries = EntryMap::with_capacity(items.len());
-    for (h, k, v) in items {
-        entries.insert(h, &k, v).map_err(|e| collision(py, e))?;
+    for item in items.iter() {
+        let item = item.cast_into::<PyTuple>()?;
+        let key = item.get_item(1)?;
+        let key = key.cast::<PyString>()?.to_str()?;
+        let h = item.get_item(0)?;
+        let h = if h.is_none() {
+            hp_store::key_hash(key)
+        } else {
+            h.extract::<u64>()?
+        };
+        entries
+            .insert(h, key, item.get_item(2)?.unbind())
+            .map_err(|e| collision(py, e))?;
     }
     Ok(entries)
 }
@@ -327,10 +340,10 @@ impl Scope {
                     Some(k) => k.clone(),
                     None => PyDict::new(py),
                 };
-                let (items, binding, view): (Vec<Item>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                let (items, binding, view): (Bound<'_, PyAny>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
                     b.items_fn.bind(py).call1((args, kw))?.extract()?;
                 (
-                    entry_map(py, items)?,
+                    entry_map(py, &items)?,
                     none_to_option(binding),
                     none_to_option(view),
                 )
@@ -362,12 +375,11 @@ impl Scope {
                         let h = hp_store::key_hash(e.key());
                         items.append((h, e.key(), e.value().clone_ref(py)))?;
                     }
-                    let checked: Vec<Item> = bound(py)?
+                    let checked = bound(py)?
                         .validate_fn
                         .bind(py)
-                        .call1((outer.bind(py), items))?
-                        .extract()?;
-                    Arc::new(entry_map(py, checked)?)
+                        .call1((outer.bind(py), items))?;
+                    Arc::new(entry_map(py, &checked)?)
                 }
                 _ => Arc::clone(&this.entries),
             };
