@@ -52,8 +52,9 @@ class Target:
 # Table and run order (each baseline next to its cases); the ratio column divides by the
 # group's baseline.
 ORDER = [
-    "local", "dict", "cv_get", "dataclass", "omegaconf", "hp06_accessor", "pydantic", "accessor",
-    "item", "cv_set_reset", "enter", "enter_10k", "hp06_param", "gin", "plain_call", "auto_param",
+    "local", "dict", "cv_get", "dataclass", "omegaconf", "hp06_accessor", "pydantic", "typed",
+    "accessor", "item", "cv_set_reset", "enter", "enter_10k", "hp06_param", "gin", "plain_call",
+    "auto_param",
 ]  # fmt: skip
 BASELINES = {
     "read": ("pydantic", "pydantic chain"),
@@ -71,6 +72,14 @@ TARGETS = [
         at_least=True,
     ),
     Target('2. `ps["model.layers.size"] | 10` / pydantic chain', "item", "pydantic", 3),
+    Target("T. typed view `ps.model.layers.size` / pydantic chain", "typed", "pydantic", 2),
+    Target(
+        "T. OmegaConf `DictConfig` chain / typed view (speed-up)",
+        "omegaconf",
+        "typed",
+        100,
+        at_least=True,
+    ),
     Target("3. `with param_scope(...): pass` / ContextVar set+reset", "enter", "cv_set_reset", 3),
     Target("3. enter with 10,000 vs 10 enclosing keys", "enter_10k", "enter", 1.3, symmetric=True),
     Target("4. `@auto_param` call / plain call", "auto_param", "plain_call", 10),
@@ -124,11 +133,29 @@ def load_hp06(target: Path = HP06_DIR) -> ModuleType:
     return mod
 
 
+@dataclasses.dataclass
+class TLayers:
+    size: int = 3
+
+
+@dataclasses.dataclass
+class TModel:
+    layers: TLayers = dataclasses.field(default_factory=TLayers)
+
+
+@dataclasses.dataclass
+class TCfg:
+    """The typed-view case's schema (module level: its annotations must resolve)."""
+
+    model: TModel = dataclasses.field(default_factory=TModel)
+
+
 def build() -> tuple[list[Case], dict[str, str]]:
     """All cases whose packages import, and ``{case key: reason}`` for the missing ones."""
     from pydantic import BaseModel
 
     from hyperparameter import auto_param, param_scope
+    from hyperparameter.schema import view_for
 
     missing: dict[str, str] = {}
     cases: list[Case] = []
@@ -155,6 +182,7 @@ def build() -> tuple[list[Case], dict[str, str]]:
         model: PModel = PModel()
 
     var: ContextVar[int] = ContextVar("bench", default=0)
+    typed: Any = param_scope(TCfg())  # read by the typed-view case
     outer: Any = param_scope(**{KEY: 3})  # read by the accessor case
     handle: Any = param_scope(**{KEY: 3})  # read by the item case: its own scope object
     outer10: Any = param_scope(**{f"outer.k{i}": i for i in range(10)})
@@ -170,6 +198,8 @@ def build() -> tuple[list[Case], dict[str, str]]:
              f"r = d[{KEY!r}]", {"d": {KEY: 3}}, expect=3),
         Case("cv_get", "`ContextVar.get()`", "read", "r = var.get()", {"var": var},
              lambda: var.set(3), expect=3),
+        Case("typed", "**ours** typed view `ps.model.layers.size`", "read",
+             "r = ps.model.layers.size", {"ps": view_for(TCfg)}, typed.__enter__, expect=3),
         Case("accessor", "**ours** `param_scope.model.layers.size | 10`", "read",
              "r = param_scope.model.layers.size | 10", {"param_scope": param_scope},
              outer.__enter__, expect=3),
