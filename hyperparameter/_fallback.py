@@ -193,6 +193,8 @@ class Scope:
         if entries is None:
             entries = {}
             items, binding, view = _items_fn(args, kwargs)
+            if not isinstance(items, list):  # a config left for the store to walk
+                items = items.items()
             for h, k, v in items:
                 _insert(entries, h, k, v)
         object.__setattr__(self, "_hp_s_entries", entries)

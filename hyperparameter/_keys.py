@@ -210,6 +210,27 @@ def _is_group(value: Any) -> bool:
     )
 
 
+class Deferred:
+    """A schema instance whose flattening ``scope_items`` leaves to the store (the native one
+    walks it without building Python key strings): the same walk as :func:`flatten`, with the
+    per-type plans of ``kinds`` (``kind(value)`` for a type not in it yet) and mapping keys
+    checked by ``segment``."""
+
+    __slots__ = ("value",)
+    kinds = _KINDS
+    kind = staticmethod(_kind)
+    segment = staticmethod(check_segment)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def items(self) -> list[tuple[int | None, str, Any]]:
+        """The entries, flattened here (for the Python store)."""
+        out: dict[str, Any] = {}
+        flatten("", self.value, out)
+        return [(None, k, v) for k, v in out.items()]
+
+
 def scope_items(
     args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[list[tuple[int | None, str, Any]], Any, Any]:
@@ -224,6 +245,13 @@ def scope_items(
     dotted keys. Later assignments of the same key win. With a schema instance, the other
     assignments are validated against its schema.
     """
+    if len(args) == 1 and not kwargs:
+        (a,) = args
+        if isinstance(_kind(a), tuple):  # one validated config: walked by the store itself
+            from .schema import _views
+
+            schema = type(a)
+            return Deferred(a), _views.binding_for(schema), _views.view_for(schema)  # type: ignore[return-value]
     flat: dict[str, Any] = {}
     validated: set[str] = set()  # keys whose value came from a (validated) schema instance
     direct: set[str] = set()  # keys written by hand (hashed through the cache)

@@ -254,9 +254,87 @@ struct Scope {
     view: Option<Py<PyAny>>,
 }
 
-/// The entries of Python's `[(hash or None, key, value), …]`, keys borrowed (copied once).
+// Kind codes of `_keys._KINDS` (0 is a leaf).
+const MAPPING: u8 = 1;
+const SEQUENCE: u8 = 2;
+
+/// Walks a config instance the way `_keys.flatten` does — groups by leaf, lists whole and by
+/// index — with the per-type plans of `_keys.Deferred`, building key texts in Rust.
+fn walk_into(
+    py: Python<'_>,
+    deferred: &Bound<'_, PyAny>,
+    entries: &mut EntryMap<Py<PyAny>>,
+) -> PyResult<()> {
+    let kinds = deferred.getattr("kinds")?.cast_into::<PyDict>()?;
+    let kind_fn = deferred.getattr("kind")?;
+    let segment_fn = deferred.getattr("segment")?;
+    let mut insert = |key: &str, value: &Bound<'_, PyAny>| -> PyResult<()> {
+        entries
+            .insert(hp_store::key_hash(key), key, value.clone().unbind())
+            .map_err(|e| collision(py, e))
+    };
+    let mut stack: Vec<(String, Bound<'_, PyAny>)> =
+        vec![(String::new(), deferred.getattr("value")?)];
+    while let Some((key, node)) = stack.pop() {
+        let kind = match kinds.get_item(node.get_type())? {
+            Some(k) => k,
+            None => kind_fn.call1((&node,))?,
+        };
+        let join = |name: &str| {
+            if key.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{key}.{name}")
+            }
+        };
+        if let Ok(code) = kind.extract::<u8>() {
+            match code {
+                MAPPING if node.len()? > 0 => {
+                    for pair in node.call_method0("items")?.try_iter()? {
+                        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+                        let name = match k.cast::<PyString>() {
+                            Ok(s)
+                                if s.to_str()?.is_ascii()
+                                    && hp_store::check_key(s.to_str()?).is_ok()
+                                    && !s.to_str()?.contains('.') =>
+                            {
+                                s.to_str()?.to_owned()
+                            }
+                            _ => segment_fn.call1((&k,))?.extract::<String>()?,
+                        };
+                        stack.push((join(&name), v));
+                    }
+                }
+                SEQUENCE => {
+                    insert(&key, &node)?;
+                    for (i, item) in node.try_iter()?.enumerate() {
+                        let item = item?;
+                        let item_key = join(&i.to_string());
+                        insert(&item_key, &item)?;
+                        stack.push((item_key, item));
+                    }
+                }
+                _ => insert(&key, &node)?, // a leaf, or an empty mapping
+            }
+        } else {
+            for name in kind.cast::<PyTuple>()?.iter() {
+                let name = name.cast_into::<PyString>()?;
+                let child = node.getattr(&name)?;
+                stack.push((join(name.to_str()?), child));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The entries of Python's `[(hash or None, key, value), …]`, keys borrowed (copied once), or
+/// of a `_keys.Deferred` config walked here.
 fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Py<PyAny>>> {
-    let items = items.cast::<PyList>()?;
+    let Ok(items) = items.cast::<PyList>() else {
+        let mut entries = EntryMap::with_capacity(64);
+        walk_into(py, items, &mut entries)?;
+        return Ok(entries);
+    };
     let mut entries = EntryMap::with_capacity(items.len());
     for item in items.iter() {
         let item = item.cast_into::<PyTuple>()?;
