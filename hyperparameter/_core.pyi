@@ -48,9 +48,7 @@ def bind(
     scope_error: type[Exception],
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
-    items_fn: Callable[
-        [tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int | None, str, Any]], Any, Any]
-    ],
+    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, Any, Any]],
     validate_fn: Callable[
         [Any, list[tuple[int | None, str, Any]]], list[tuple[int | None, str, Any]]
     ],

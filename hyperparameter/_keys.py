@@ -233,7 +233,7 @@ class Deferred:
 
 def scope_items(
     args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[list[tuple[int | None, str, Any]], Any, Any]:
+) -> tuple[list[tuple[int | None, str, Any]] | Deferred, Any, Any]:
     """``(entries, binding, view)`` of ``param_scope(*args, **kwargs)``.
 
     The entries are ``(hash, key, value)`` (hash ``None``: the store hashes the key); for a
@@ -250,8 +250,8 @@ def scope_items(
         if isinstance(_kind(a), tuple):  # one validated config: walked by the store itself
             from .schema import _views
 
-            schema = type(a)
-            return Deferred(a), _views.binding_for(schema), _views.view_for(schema)  # type: ignore[return-value]
+            cls: type = type(a)
+            return Deferred(a), _views.binding_for(cls), _views.view_for(cls)
     flat: dict[str, Any] = {}
     validated: set[str] = set()  # keys whose value came from a (validated) schema instance
     direct: set[str] = set()  # keys written by hand (hashed through the cache)
