@@ -6,7 +6,7 @@ import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import xxhash
 
@@ -220,6 +220,7 @@ class Deferred:
     kinds = _KINDS
     kind = staticmethod(_kind)
     segment = staticmethod(check_segment)
+    sizes: ClassVar[dict[type, int]] = {}  # entries of the last walk, per config class
 
     def __init__(self, value: Any) -> None:
         self.value = value

@@ -331,8 +331,16 @@ fn walk_into(
 /// of a `_keys.Deferred` config walked here.
 fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Py<PyAny>>> {
     let Ok(items) = items.cast::<PyList>() else {
-        let mut entries = EntryMap::with_capacity(64);
+        // Sized like the last config of this class, so the table does not grow while filled.
+        let sizes = items.getattr("sizes")?.cast_into::<PyDict>()?;
+        let cls = items.getattr("value")?.get_type();
+        let hint = match sizes.get_item(&cls)? {
+            Some(n) => n.extract::<usize>()?,
+            None => 64,
+        };
+        let mut entries = EntryMap::with_capacity(hint);
         walk_into(py, items, &mut entries)?;
+        sizes.set_item(cls, entries.len())?;
         return Ok(entries);
     };
     let mut entries = EntryMap::with_capacity(items.len());
