@@ -65,13 +65,16 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 
 
 def _parse_flow(text: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """A flow collection or quoted scalar, read like a value of a YAML file — the same core
+    tags, nesting and alias bounds, duplicate keys refused; text that is not one stays text."""
+    from ._formats import parse
+    from .errors import ConfigFileError
 
     try:
-        return YAML(typ="safe", pure=True).load(text)
-    except YAMLError:
+        data = parse(f"v: {text}", "yaml", "<value>")
+    except ConfigFileError:
         return text
+    return data["v"] if list(data) == ["v"] else text
 
 
 def parse_scalar(text: str) -> Any:

@@ -5,13 +5,15 @@
 and column. :func:`positions` is the slow path, run only when an error needs a location: it
 re-reads the same bytes and maps every value's ``loc`` to where its value and its key are written.
 
-- YAML: ruamel.yaml, YAML 1.2 core schema, safe constructor only (the C loader from
-  ``ruamel.yaml.clib`` when installed). Tags other than the core ones are refused, never run.
+- YAML: ruamel.yaml's parser (the C one from ``ruamel.yaml.clib`` when installed), YAML 1.2
+  core schema; values are built straight from its events. Tags other than the core ones are
+  refused, never run.
 - TOML: ``tomli`` (TOML 1.1; the 3.11 stdlib ``tomllib`` rejects real files).
 - JSON: stdlib ``json``, strict: duplicate keys, ``NaN`` and ``Infinity`` are errors.
 
-Limits (DESIGN §8): more than :data:`MAX_DEPTH` nested containers, and a YAML alias expansion
-beyond :data:`MAX_ALIAS_NODES` nodes, are :class:`ConfigFileError`, never a ``RecursionError``.
+Limits (DESIGN §8): more than :data:`MAX_DEPTH` nested containers, YAML aliases standing for
+more than :data:`MAX_ALIAS_NODES` nodes, and integers longer than ``int()`` converts are
+:class:`ConfigFileError`, never a ``RecursionError`` or a bare ``ValueError``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ import bisect
 import json
 import os
 import re
+import sys
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Literal, NoReturn, cast
 
 import tomli
@@ -30,11 +35,14 @@ from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
+    AliasEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
+    ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
 )
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.parser import Parser as PureParser
@@ -58,7 +66,8 @@ Format = Literal["yaml", "toml", "json"]
 
 #: Containers nested deeper than this are an error in every format; 100 levels always load.
 MAX_DEPTH = 1000
-#: A YAML document whose aliases expand to more nodes than this is an error (billion laughs).
+#: A YAML document whose aliases stand for more nodes than this is an error (billion laughs):
+#: every scalar, key and container an alias repeats, nested aliases expanded.
 MAX_ALIAS_NODES = 1_000_000
 
 _SUFFIXES: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
@@ -176,7 +185,15 @@ class _TooDeep(Exception):
 
 def _decode(data: bytes | str, path: str) -> str:
     if isinstance(data, str):
-        return data.removeprefix("\ufeff")
+        text = data.removeprefix("\ufeff")
+        # Text given as str (`loads`) may hold lone surrogates, which no file can: refuse them
+        # here as invalid UTF-8 is refused, not deep inside a parser.
+        m = _SURROGATE.search(text)
+        if m is not None:
+            line, col = _Lines(text).at(m.start())
+            message = f"invalid character U+{ord(m.group()):04X}: a lone surrogate is not text"
+            raise ConfigFileError(message, path, line, col)
+        return text
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
@@ -186,6 +203,28 @@ def _decode(data: bytes | str, path: str) -> str:
         col = len(data[start : e.start].decode("utf-8")) + 1
         byte = data[e.start]
         raise ConfigFileError(f"invalid UTF-8: {e.reason} 0x{byte:02x}", path, line, col) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _too_many_digits(text: str, path: str, strings: re.Pattern[str]) -> ConfigFileError:
+    """The error for an integer literal longer than ``int()`` converts (4,300 digits by
+    default, Python's guard against quadratic conversion); ``strings`` matches what to skip
+    (strings, comments) or, in group 1, an integer literal."""
+    limit = sys.get_int_max_str_digits()
+    where = 0
+    for m in strings.finditer(text):
+        if m.group(1) and len(m.group(1).lstrip("+-").replace("_", "")) > limit:
+            where = m.start(1)
+            break
+    line, col = _Lines(text).at(where)
+    return ConfigFileError(f"an integer with more than {limit:,} digits", path, line, col)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    """``text``, cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _kind(value: object) -> str:
@@ -242,71 +281,28 @@ def _checked(kind: str, method: Callable[..., Any]) -> Callable[[Any, Any], Any]
             return method(self, node)
         except (ValueError, KeyError, TypeError) as e:
             reason = f": {e}" if isinstance(e, ValueError) else ""
-            raise _Fail(f"invalid {kind} {node.value!r}{reason}", node.start_mark) from None
+            message = f"invalid {kind} {_short(node.value)!r}{_short(reason)}"
+            raise _Fail(message, node.start_mark) from None
 
     return construct
 
 
 class _Constructor(SafeConstructor):
-    """ruamel's safe constructor narrowed to the YAML 1.2 core tags, with located duplicate
-    keys, refused tags collected instead of constructed, and bounded ``<<`` merges and alias
-    expansion. Its tag tables are its own, so constructors registered on ruamel's classes by
-    other code never reach it."""
+    """ruamel's safe constructor narrowed to the YAML 1.2 core tags: what :class:`_Builder`
+    uses for scalars beyond its fast paths, and what :func:`positions` uses for keys. Refused
+    tags construct to None (never run), ``<<`` merges are bounded, duplicate keys located. Its
+    tag tables are its own, so constructors registered on ruamel's classes by other code
+    never reach it."""
 
     yaml_constructors: dict[Any, Any] = {}  # noqa: RUF012  (filled below: the allowlist)
     yaml_multi_constructors: dict[Any, Any] = {}  # noqa: RUF012  (none: no tag prefixes)
 
     def __init__(self, preserve_quotes: bool | None = None, loader: Any = None) -> None:
         super().__init__(preserve_quotes=preserve_quotes, loader=loader)
-        self.refused: list[tuple[str, Any]] = []
-        self.aliased = False
         self.merged = 0
 
-    def get_single_data(self) -> Any:
-        node = self.composer.get_single_node()
-        if node is None:
-            return None
-        data = self.construct_document(node)
-        if self.refused:
-            self.refused.sort(key=lambda r: (r[1].line, r[1].column))
-            tag, mark = self.refused[0]
-            message = (
-                f"unsupported tag {tag!r}: only plain YAML data is loaded; "
-                "application and Python tags are refused"
-            )
-            if len(self.refused) > 1:
-                more = ", ".join(f"{m.line + 1}:{m.column + 1} {t!r}" for t, m in self.refused[1:])
-                message += f" (also refused: {more})"
-            raise _Fail(message, mark)
-        if self.aliased or self.merged:
-            _check_expansion(node)
-        if data is not None and not isinstance(data, dict):
-            raise _Fail(f"expected a mapping at the top level, got {_kind(data)}", node.start_mark)
-        return data
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        # ruamel's body, plus noting that an alias was used (a node constructed twice).
-        if node in self.constructed_objects:
-            self.aliased = True
-            return self.constructed_objects[node]
-        if deep:
-            old_deep = self.deep_construct
-            self.deep_construct = True
-        if node in self.recursive_objects:
-            self.aliased = True
-            if deep:
-                self.deep_construct = old_deep
-            return self.recursive_objects[node]
-        self.recursive_objects[node] = None
-        data = self.construct_non_recursive_object(node)
-        self.constructed_objects[node] = data
-        del self.recursive_objects[node]
-        if deep:
-            self.deep_construct = old_deep
-        return data
-
     def construct_undefined(self, node: Any) -> None:
-        self.refused.append((_tag_text(str(node.tag)), node.start_mark))
+        return None  # a refused tag: parse() reports it, positions() only needs the key
 
     def flatten_mapping(self, node: Any) -> Any:
         """Resolves ``<<`` merge keys into ``node.merge`` (the merged pairs, own keys win)."""
@@ -399,50 +395,6 @@ _Constructor.yaml_constructors = {
 }
 
 
-def _children(node: Any) -> list[Any]:
-    if isinstance(node, MappingNode):
-        return [n for pair in node.value for n in pair]
-    return node.value if isinstance(node, SequenceNode) else []
-
-
-def _check_expansion(root: Any) -> None:
-    """Counts the nodes and the depth of the document with every alias expanded, in time
-    linear in the (shared) node graph; too many, too deep, or recursive is an error."""
-    memo: dict[int, tuple[int, int]] = {}  # id(container) -> (expanded size, height)
-    on_path: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if not done:
-            if key in memo:
-                continue
-            if key in on_path:
-                raise _Fail("recursive alias: the node contains itself", node.start_mark)
-            on_path.add(key)
-            stack.append((node, True))
-            for child in _children(node):
-                if not isinstance(child, ScalarNode) and id(child) not in memo:
-                    stack.append((child, False))
-            continue
-        on_path.discard(key)
-        size, height = 1, 0
-        for child in _children(node):
-            if isinstance(child, ScalarNode):
-                size += 1
-            else:
-                child_size, child_height = memo[id(child)]
-                size += child_size
-                height = max(height, child_height)
-        height += 1
-        if height > MAX_DEPTH:
-            message = f"nesting deeper than {MAX_DEPTH:,} levels (through aliases)"
-            raise _Fail(message, node.start_mark)
-        if size > MAX_ALIAS_NODES:
-            raise _Fail(f"alias expansion exceeds {MAX_ALIAS_NODES:,} nodes", node.start_mark)
-        memo[key] = (size, height)
-
-
 def _new_yaml() -> YAML:
     yaml = YAML(typ="safe", pure=_PURE)
     yaml.Constructor = _Constructor
@@ -474,8 +426,7 @@ def _yaml_depth_guard(text: str) -> None:
 
 def _parse_yaml(text: str, path: str) -> dict[str, Any]:
     try:
-        _yaml_depth_guard(text)
-        data = _new_yaml().load(text)
+        data = _Builder(text).run()
     except Exception as e:
         raise _yaml_error(e, text, path) from None
     return {} if data is None else data
@@ -524,6 +475,422 @@ def _count_documents(text: str) -> str:
     except YAMLError:
         return f"at least {count}"
     return str(count)
+
+
+# ------------------------------------------------------------------------ YAML: fast path
+
+# parse() builds the data straight from the parser's events: no node graph is kept (a node
+# with its marks costs hundreds of bytes, a file of small scalars ~80x its size), nesting is
+# checked as containers open (nothing recurses), and aliases share the object built for their
+# anchor. positions() (the slow path) still composes nodes.
+
+_STR = _CORE + "str"
+_INT = _CORE + "int"
+_FLOAT = _CORE + "float"
+_BOOL = _CORE + "bool"
+_MAP = _CORE + "map"
+_SEQ = _CORE + "seq"
+_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _CORE + "timestamp"})
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
+_BOOLS["FALSE"] = False
+_DECIMAL = re.compile(r"[-+]?[0-9]+\Z")
+_DECIMAL_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?\Z"
+)
+_CAP = MAX_ALIAS_NODES + 1  # node counts saturate here
+
+
+def _implicit_table() -> dict[str, list[tuple[str, Any]]]:
+    """ruamel's YAML 1.2 implicit resolvers by first character, as the safe loader uses them
+    (a snapshot: resolvers other code registers later never reach it)."""
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    table: dict[str, list[tuple[str, Any]]] = {}
+    for versions, tag, regexp, first in implicit_resolvers:
+        if (1, 2) in versions:
+            # ruamel compiles lazily behind a proxy whose every attribute costs a call
+            compiled = getattr(regexp, "lazy_self", lambda r=regexp: r)()
+            for ch in first:
+                table.setdefault(ch, []).append((str(tag), compiled.match))
+    return table
+
+
+_IMPLICIT = _implicit_table()
+
+
+class _Open:
+    """A mapping or sequence being built from events."""
+
+    __slots__ = (
+        "added",
+        "anchor",
+        "ignored",
+        "inner",
+        "is_map",
+        "item_sizes",
+        "key",
+        "key_at",
+        "key_merge",
+        "mark",
+        "merge_at",
+        "merge_ctx",
+        "merges",
+        "positions",
+        "refused",
+        "size",
+        "sizes",
+        "value",
+    )
+
+    def __init__(self, is_map: bool, mark: Any, anchor: str | None, ignored: bool) -> None:
+        self.is_map = is_map
+        self.mark = mark
+        self.anchor = anchor
+        self.ignored = ignored  # under a refused tag: nothing is built or checked
+        self.refused = False  # this container's own tag is refused (it becomes None)
+        self.value: Any = {} if is_map else []
+        self.size = 1  # nodes with every alias expanded (saturating at _CAP)
+        self.added = 0  # of those, the nodes that aliases inside it stand for
+        self.inner = 0  # the height of the highest child
+        self.key: Any = _NO_KEY  # a mapping's pending key
+        self.key_at: Any = None
+        self.key_merge = False
+        # where each own key is written, packed, in insertion order (for duplicate messages)
+        self.positions: array[int] | None = array("q") if is_map else None
+        self.merge_ctx = False  # the value of a `<<` key (or an item of one)
+        self.sizes: dict[Any, int] | None = None  # key -> 1 + value size, for merge sources
+        self.item_sizes: list[dict[Any, int] | None] | None = None
+        self.merges: list[tuple[dict[Any, Any], dict[Any, int] | None]] | None = None
+        self.merge_at: Any = None
+
+
+_NO_KEY: Any = object()
+
+
+class _Anchor:
+    __slots__ = ("height", "open", "size", "sizes", "value")
+
+    def __init__(self, value: Any, size: int, height: int, sizes: Any, open: Any) -> None:
+        self.value = value
+        self.size = size
+        self.height = height
+        self.sizes = sizes
+        self.open = open  # the frame still being built (an alias to it is recursive)
+
+
+def _pack(mark: Any) -> int:
+    return mark.line << 32 | mark.column  # type: ignore[no-any-return]
+
+
+class _Builder:
+    """One YAML document built from parser events: core tags only (all refused tags of the
+    document listed in one error), duplicate keys named with both positions, ``<<`` merges
+    (own keys win, then earlier sources), nesting checked as containers open, aliases sharing
+    their anchor's object and bounded by what they stand for, one document per file."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.yaml = _new_yaml()
+        self.ctor = _Constructor(loader=self.yaml)
+        self.stack: list[_Open] = []
+        self.anchors: dict[str, _Anchor] = {}
+        self.anchor_marks: dict[str, Any] = {}
+        self.refused: list[tuple[str, Any]] = []
+        self.merged = 0
+        self.too_high: Any = None  # the first node nested deeper than MAX_DEPTH through aliases
+        self.too_many: Any = None  # the first node whose aliases stand for too many nodes
+        self.root: Any = None
+        self.root_mark: Any = None
+        self.documents = 0
+        self.resolved: dict[str, str] = {}  # plain scalar -> its tag
+
+    def run(self) -> Any:
+        scalar_event, alias_event = ScalarEvent, AliasEvent
+        starts = {MappingStartEvent: True, SequenceStartEvent: False}
+        ends = (MappingEndEvent, SequenceEndEvent)
+        _, parser = self.yaml.get_constructor_parser(self.text)
+        get_event, scalar = parser.get_event, self.scalar
+        try:
+            while True:
+                event = get_event()
+                kind = type(event)
+                if kind is scalar_event:
+                    scalar(event)
+                elif kind is StreamEndEvent:
+                    return self.finish()
+                else:
+                    self.other(event, kind, starts, ends, alias_event)
+        finally:
+            parser.dispose()
+
+    def other(self, event: Any, kind: Any, starts: Any, ends: Any, alias_event: Any) -> None:
+        """Every event but a scalar."""
+        if kind in starts:
+            self.start(event, starts[kind])
+        elif kind in ends:
+            self.end()
+        elif kind is alias_event:
+            self.alias(event)
+        elif kind is DocumentStartEvent:
+            self.documents += 1
+            if self.documents > 1:
+                message = (
+                    f"{_count_documents(self.text)} documents; a config file must be a single "
+                    "YAML document"
+                )
+                raise _Fail(message, event.start_mark)
+
+    def finish(self) -> Any:
+        if self.refused:
+            self.refused.sort(key=lambda r: (r[1].line, r[1].column))
+            tag, mark = self.refused[0]
+            message = (
+                f"unsupported tag {tag!r}: only plain YAML data is loaded; "
+                "application and Python tags are refused"
+            )
+            if len(self.refused) > 1:
+                more = ", ".join(f"{m.line + 1}:{m.column + 1} {t!r}" for t, m in self.refused[1:])
+                message += f" (also refused: {more})"
+            raise _Fail(message, mark)
+        if self.too_high is not None:
+            message = f"nesting deeper than {MAX_DEPTH:,} levels (through aliases)"
+            raise _Fail(message, self.too_high)
+        if self.too_many is not None:
+            raise _Fail(f"alias expansion exceeds {MAX_ALIAS_NODES:,} nodes", self.too_many)
+        data = self.root
+        if data is not None and not isinstance(data, dict):
+            raise _Fail(f"expected a mapping at the top level, got {_kind(data)}", self.root_mark)
+        return data
+
+    # -- events ----------------------------------------------------------------------------
+
+    def scalar(self, event: Any) -> None:
+        stack = self.stack
+        top = stack[-1] if stack else None
+        if top is not None and top.ignored:
+            if event.anchor is not None:
+                self.anchor(event.anchor, event.start_mark, _Anchor(None, 1, 0, None, None))
+            return
+        tag = event.tag
+        value = event.value
+        if tag is None or tag == "!":
+            if event.implicit[0]:
+                tag = self.resolved.get(value)
+                if tag is None:
+                    tag = self.resolve(value)
+            else:
+                tag = _STR
+        merge = False
+        if tag is _STR:
+            pass
+        elif tag in _SCALAR_TAGS:
+            if tag != _STR:
+                value = self.construct(tag, value, event)
+        elif tag == _MAP:
+            raise _Fail("expected a mapping, found a scalar", event.start_mark)
+        elif tag == _SEQ:
+            raise _Fail("expected a sequence node, but found scalar", event.start_mark)
+        elif tag == _MERGE and top is not None and top.is_map and top.key is _NO_KEY:
+            merge = True
+        else:
+            self.refused.append((_tag_text(tag), event.start_mark))
+            value = None
+        if event.anchor is not None:
+            self.anchor(event.anchor, event.start_mark, _Anchor(value, 1, 0, None, None))
+        if top is not None and not top.is_map and top.item_sizes is None:
+            top.value.append(value)  # the common case, inlined
+            top.size += 1
+            return
+        self.add(value, 1, 0, event.start_mark, False, None, merge=merge)
+
+    def start(self, event: Any, is_map: bool) -> None:
+        top = self.stack[-1] if self.stack else None
+        if len(self.stack) >= MAX_DEPTH:
+            raise _Fail(f"nesting deeper than {MAX_DEPTH:,} levels", event.start_mark)
+        ignored = top is not None and top.ignored
+        refused = False
+        tag = event.tag
+        if not ignored and tag is not None and tag != "!" and tag != (_MAP if is_map else _SEQ):
+            found = "mapping" if is_map else "sequence"
+            if tag in _SCALAR_TAGS:
+                raise _Fail(f"expected a scalar node, but found {found}", event.start_mark)
+            if tag == _MAP:
+                raise _Fail(f"expected a mapping, found a {found}", event.start_mark)
+            if tag == _SEQ:
+                raise _Fail(f"expected a sequence node, but found {found}", event.start_mark)
+            self.refused.append((_tag_text(tag), event.start_mark))
+            ignored = refused = True
+        frame = _Open(is_map, event.start_mark, event.anchor, ignored)
+        frame.refused = refused
+        if top is not None and not ignored:
+            frame.merge_ctx = (top.is_map and top.key is not _NO_KEY and top.key_merge) or (
+                not top.is_map and top.merge_ctx
+            )
+            if frame.merge_ctx or event.anchor is not None:
+                if is_map:
+                    frame.sizes = {}
+                else:
+                    frame.item_sizes = []
+        if event.anchor is not None:
+            self.anchor(event.anchor, event.start_mark, _Anchor(None, 1, 0, None, frame))
+        self.stack.append(frame)
+
+    def end(self) -> None:
+        frame = self.stack.pop()
+        if frame.ignored:
+            if frame.anchor is not None:
+                self.anchors[frame.anchor] = _Anchor(None, 1, 0, None, None)
+            if frame.refused:
+                self.add(None, 1, 1, frame.mark, False, None)
+            return
+        value = frame.value
+        if frame.merges is not None:
+            value = self.merge(frame)
+        frame.size = min(frame.size, _CAP)  # sizes saturate: a billion laughs stays small
+        frame.added = min(frame.added, _CAP)
+        height = frame.inner + 1
+        if height > MAX_DEPTH and self.too_high is None:
+            self.too_high = frame.mark
+        if frame.added > MAX_ALIAS_NODES and self.too_many is None:
+            self.too_many = frame.mark
+        sizes = frame.sizes if frame.is_map else frame.item_sizes
+        if frame.anchor is not None:
+            self.anchors[frame.anchor] = _Anchor(value, frame.size, height, sizes, None)
+        self.add(value, frame.size, height, frame.mark, True, sizes, added=frame.added)
+
+    def alias(self, event: Any) -> None:
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            raise _Fail(f"found undefined alias {event.anchor!r}", event.start_mark)
+        top = self.stack[-1] if self.stack else None
+        if top is not None and top.ignored:
+            return
+        if found.open is not None:
+            raise _Fail("recursive alias: the node contains itself", found.open.mark)
+        container = isinstance(found.value, (dict, list))
+        mark = event.start_mark
+        self.add(found.value, found.size, found.height, mark, container, found.sizes, found.size)
+
+    # -- building --------------------------------------------------------------------------
+
+    def anchor(self, name: str, mark: Any, record: _Anchor) -> None:
+        first = self.anchor_marks.get(name)
+        if first is not None:
+            where = f"{first.line + 1}:{first.column + 1}"
+            raise _Fail(f"duplicate anchor {name!r} (first defined at {where})", mark)
+        self.anchor_marks[name] = mark
+        self.anchors[name] = record
+
+    def add(
+        self,
+        value: Any,
+        size: int,
+        height: int,
+        mark: Any,
+        container: bool,
+        sizes: Any,
+        added: int = 0,
+        merge: bool = False,
+    ) -> None:
+        """Adds a finished node to the open container (or makes it the document)."""
+        if not self.stack:
+            self.root, self.root_mark = value, mark
+            return
+        top = self.stack[-1]
+        if added:
+            top.added += added
+        if not top.is_map:
+            top.value.append(value)
+            top.size += size
+            if height > top.inner:
+                top.inner = height
+            if top.item_sizes is not None:
+                top.item_sizes.append(sizes)
+            return
+        if top.key is _NO_KEY:  # this node is a key
+            if container:
+                raise _Fail("a mapping key must be a scalar", mark)
+            if merge and top.merges is not None:
+                _raise_duplicate("<<", top.merge_at, mark)
+            top.key, top.key_at, top.key_merge = value, mark, merge
+            return
+        key, top.key = top.key, _NO_KEY
+        if top.key_merge:
+            self.merge_source(top, value, sizes, height)
+            return
+        mapping = top.value
+        if key in mapping:
+            assert top.positions is not None
+            packed = top.positions[list(mapping).index(key)]
+            first = SimpleNamespace(line=packed >> 32, column=packed & 0xFFFF_FFFF)
+            _raise_duplicate(key, first, top.key_at)
+        mapping[key] = value
+        assert top.positions is not None
+        top.positions.append(_pack(top.key_at))
+        top.size += 1 + size
+        if height > top.inner:
+            top.inner = height
+        if top.sizes is not None:
+            top.sizes[key] = 1 + size
+
+    def merge_source(self, top: _Open, value: Any, sizes: Any, height: int) -> None:
+        message = "a '<<' merge key needs a mapping or a list of mappings"
+        if isinstance(value, dict):
+            sources = [(value, sizes)]
+        elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            sources = list(zip(value, sizes or [None] * len(value), strict=True))
+            height -= 1
+        else:
+            raise _Fail(message, top.key_at)
+        top.merges, top.merge_at = sources, top.key_at
+        top.inner = max(top.inner, height - 1)
+
+    def merge(self, frame: _Open) -> dict[Any, Any]:
+        """The mapping with its `<<` sources under its own keys; earlier sources win."""
+        assert frame.merges is not None
+        merged: dict[Any, Any] = {}
+        sizes: dict[Any, int] = {}
+        for source, source_sizes in reversed(frame.merges):
+            merged.update(source)
+            if source_sizes is not None:
+                sizes.update(source_sizes)
+        self.merged += len(merged)
+        if self.merged > MAX_ALIAS_NODES:
+            message = f"'<<' merges expand to more than {MAX_ALIAS_NODES:,} keys"
+            raise _Fail(message, frame.mark)
+        frame.size += min(sum(sizes.get(k, 2) for k in merged), _CAP)
+        if frame.sizes is not None:
+            frame.sizes = {**sizes, **frame.sizes}
+        merged.update(frame.value)
+        return merged
+
+    def resolve(self, value: str) -> str:
+        """The tag of a plain scalar (cached: configs repeat their keys and small values)."""
+        tag = _STR
+        for candidate, match in _IMPLICIT.get(value[:1], ()):
+            if match(value):
+                tag = candidate
+                break
+        if len(value) <= 32 and len(self.resolved) < 4096:
+            self.resolved[value] = tag
+        return tag
+
+    def construct(self, tag: str, value: str, event: Any) -> Any:
+        if tag == _NULL:
+            return None
+        if tag == _INT and _DECIMAL.match(value):
+            try:
+                return int(value)
+            except ValueError:  # more digits than int() converts
+                limit = sys.get_int_max_str_digits()
+                message = f"an integer with more than {limit:,} digits"
+                raise _Fail(message, event.start_mark) from None
+        elif tag == _FLOAT and _DECIMAL_FLOAT.match(value):
+            return float(value)
+        elif tag == _BOOL and value in _BOOLS:
+            return _BOOLS[value]
+        node = ScalarNode(tag, value, start_mark=event.start_mark, end_mark=event.end_mark)
+        return _Constructor.yaml_constructors[tag](self.ctor, node)
 
 
 def _yaml_positions(text: str, path: str) -> dict[Loc, Position]:
@@ -592,6 +959,10 @@ def _parse_toml(text: str, path: str) -> dict[str, Any]:
         raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
     except RecursionError:
         raise _toml_too_deep(text, path) from None
+    except ValueError as e:  # int() refusing a huge literal, outside tomli's own errors
+        if "integer string conversion" not in str(e):
+            raise ConfigFileError(f"invalid TOML: {e}", path) from None
+        raise _too_many_digits(text, path, _TOML_INTEGERS) from None
     # Headers and dotted keys nest without recursion; bound the depth they can reach first.
     bound = 2 * (text.count(".") + 2) + text.count("[") + text.count("{")
     if bound > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
@@ -616,6 +987,9 @@ _TOML_STRING = re.compile(
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'[^'\n]*'",
     re.S,
+)
+_TOML_INTEGERS = re.compile(
+    _TOML_STRING.pattern + r"|#[^\n]*|(?<![\w.:-])([-+]?[0-9][0-9_]*)(?![\w.:-])", re.S
 )
 _TOML_SPACE = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
 _TOML_INLINE_SPACE = re.compile(r"[ \t]*")
@@ -802,13 +1176,19 @@ def _parse_json(text: str, path: str) -> dict[str, Any]:
         raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
     except RecursionError:
         raise _too_deep(text, path, _json_brackets, "JSON") from None
+    except ValueError as e:  # int() refusing a huge literal, outside json's own errors
+        if "integer string conversion" not in str(e):
+            raise ConfigFileError(f"invalid JSON: {e}", path) from None
+        raise _too_many_digits(text, path, _JSON_INTEGERS) from None
     except (_Duplicate, _Constant):
-        scan = _json_scan(text)
+        # json stops at the first problem, so the text is valid up to it; the rest may not be
+        scan = _json_scan(text, first_problem=True)
         if scan.duplicate is not None:
             key, first, again = scan.duplicate
             message = _duplicate_message(key, first, again)
             raise ConfigFileError(message, path, *again) from None
-        assert scan.constant is not None
+        if scan.constant is None:  # not found by the scan: still an error, unlocated
+            raise ConfigFileError("a duplicate key, NaN or Infinity", path) from None
         name, (line, col) = scan.constant
         raise ConfigFileError(
             f"{name} is not valid JSON (RFC 8259 has no NaN or Infinity)", path, line, col
@@ -824,6 +1204,7 @@ def _parse_json(text: str, path: str) -> dict[str, Any]:
 
 _JSON_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])|([\]}])', re.S)
 _JSON_SPACE = re.compile(r"[ \t\r\n]*")
+_JSON_INTEGERS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9]+)(?![.eE0-9])', re.S)
 _JSON_SCALAR = re.compile(r"[^\s,\]}:]+")
 
 
@@ -862,9 +1243,10 @@ class _JsonScan:
     constant: tuple[str, tuple[int, int]] | None = None
 
 
-def _json_scan(text: str) -> _JsonScan:
+def _json_scan(text: str, first_problem: bool = False) -> _JsonScan:
     """Positions of every value of a valid JSON document (iterative), and the first duplicate
-    key and the first NaN/Infinity in document order."""
+    key and the first NaN/Infinity in document order; with ``first_problem``, stops at the
+    first of those (the text after it need not be valid)."""
     lines = _Lines(text)
     scan = _JsonScan({})
     if not text.strip(" \t\r\n"):
@@ -884,12 +1266,15 @@ def _json_scan(text: str) -> _JsonScan:
             return json.decoder.scanstring(text, i + 1)[1]  # type: ignore[attr-defined,no-any-return]
         m = _JSON_SCALAR.match(text, i)
         assert m is not None
-        if m.group() in ("NaN", "Infinity", "-Infinity") and scan.constant is None:
-            scan.constant = (m.group(), lines.at(i))
+        if scan.constant is None and m.group().startswith(("NaN", "Infinity", "-Infinity")):
+            name = next(n for n in ("NaN", "Infinity", "-Infinity") if text.startswith(n, i))
+            scan.constant = (name, lines.at(i))  # json reads the name even when text follows
         return m.end()
 
     i = value(_JSON_SPACE.match(text).end(), (), 0)  # type: ignore[union-attr]
     while stack:
+        if first_problem and (scan.duplicate is not None or scan.constant is not None):
+            break
         i = _JSON_SPACE.match(text, i).end()  # type: ignore[union-attr]
         frame = stack[-1]
         kind, loc, count, keys = frame

@@ -33,6 +33,8 @@ MAX_NODES = 1_000_000
 #: How deeply ``${env:A,${env:B,…}}`` defaults may nest.
 MAX_NESTING = 100
 
+# Types that are never containers nor raw text: checked by identity before any isinstance.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 _RESOLVER = re.compile(r"\s*([A-Za-z_][\w.]*)\s*:")
 _SEGMENT = re.compile(r"[^\s.${}\[\]:,\\]+\Z")
 
@@ -237,10 +239,14 @@ class _Resolver:
         while stack:
             loc, items, start = stack[-1]
             for k, v in items:
-                if isinstance(v, (Mapping, list)):
+                kind = type(v)
+                if kind in _LEAVES:
+                    if kind is not str or "${" not in v:
+                        continue
+                elif isinstance(v, (Mapping, list)):
                     stack.append(((*loc, k), _items(v), len(order)))
                     break
-                text = v.text if type(v) is Raw else v
+                text = v.text if kind is Raw else v
                 if isinstance(text, str) and "${" in text:
                     at = (*loc, k)
                     order.append(at)
@@ -433,7 +439,7 @@ class _Resolver:
                 if self.budget < 0:
                     raise _Error(f"references copy more than {MAX_NODES:,} values", [])
             for k, v in items:
-                if isinstance(v, (Mapping, list)):
+                if type(v) not in _LEAVES and isinstance(v, (Mapping, list)):
                     stack.append((v, out, k))
                 else:
                     out[k] = v

@@ -78,6 +78,8 @@ def merge(
         for key, value in items:
             if key in own:
                 provenance[(*loc, key)] = own[key]
+            if type(value) in _LEAVES:
+                continue
             entry = names.get(id(value))
             if entry is not None and entry[0] is value:
                 stack.append(((*loc, key), value))
@@ -151,7 +153,18 @@ def assignments(entries: Iterable[Entry], prefix: str = "") -> list[tuple[str, A
 
 
 def _loc(key: str) -> Loc:
-    return tuple(int(s) if s.isascii() and s.isdigit() else s for s in key.split("."))
+    return tuple(_index(s) for s in key.split("."))
+
+
+def _index(segment: str) -> str | int:
+    """An all-digit segment as an int (a list index), else the segment; a number longer than
+    ``int()`` converts stays text (it indexes no list)."""
+    if segment.isascii() and segment.isdigit():
+        try:
+            return int(segment)
+        except ValueError:
+            pass
+    return segment
 
 
 def _merge_mapping(
@@ -166,7 +179,9 @@ def _merge_mapping(
         own = names.setdefault(id(target), (target, {}))[1]
         for key, value in source.items():
             own[key] = name
-            if isinstance(value, Mapping):
+            if type(value) in _LEAVES:
+                target[key] = value
+            elif isinstance(value, Mapping):
                 current = target.get(key)
                 if not isinstance(current, dict):
                     current = target[key] = {}
@@ -185,15 +200,23 @@ def _copy(value: Any) -> Any:
     while stack:
         source, target = stack.pop()
         items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        into_dict = isinstance(target, dict)
         for key, item in items:
-            copy = {} if isinstance(item, Mapping) else [] if isinstance(item, list) else item
-            if isinstance(target, dict):
+            if type(item) in _LEAVES:
+                copy = item
+            else:
+                copy = {} if isinstance(item, Mapping) else [] if isinstance(item, list) else item
+            if into_dict:
                 target[key] = copy
             else:
                 target.append(copy)
             if copy is not item:
                 stack.append((item, copy))
     return out
+
+
+# Types that are never containers: checked by identity before the (slower) isinstance.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def _assign(
@@ -229,8 +252,9 @@ def _slot(container: Any, segment: str | int, loc: Loc) -> Any:
         text = str(segment)
         if text in container:
             return text
-        if text.isascii() and text.isdigit() and int(text) in container:
-            return int(text)
+        index = _index(text)
+        if isinstance(index, int) and index in container:
+            return index
         return text
     key = ".".join(str(s) for s in loc)
     size = len(container)

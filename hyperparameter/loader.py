@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import io
 import json
 import math
@@ -104,15 +105,19 @@ def _title(schema: type | None, layers: list[_Layer]) -> str:
     return f"loading {what} ({' <- '.join(names)})" if names else f"loading {what}"
 
 
-def _plain(value: Any) -> Any:
-    """Raw override strings left in a schema-less result are parsed as YAML scalars."""
-    if type(value) is Raw:
-        return untyped(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _plain(tree: dict[str, Any]) -> dict[str, Any]:
+    """Parses the raw override strings left in a schema-less result as YAML scalars, in place
+    (the tree is the pipeline's own copy) and iteratively (it may nest 1,000 levels)."""
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            if type(v) is Raw:
+                node[k] = untyped(v)
+            elif isinstance(v, (dict, list)):
+                stack.append(v)
+    return tree
 
 
 def _run(
@@ -312,15 +317,35 @@ def loads(
 
 
 def _dumpable(value: Any, fmt: Format, loc: Loc) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _dumpable(v, fmt, (*loc, str(k))) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [_dumpable(v, fmt, (*loc, i)) for i, v in enumerate(items)]
+    """``value`` as what the ``fmt`` writer takes: plain dicts (string keys), lists, scalars.
+
+    Iterative (a config may nest 1,000 levels); ``loc`` names where ``value`` is, for errors.
+    """
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, str | int, Loc]] = [(value, holder, 0, loc)]
+    pending: list[tuple[Any, Any, str | int, Loc]]
+    while stack:
+        node, parent, key, at = stack.pop()
+        if isinstance(node, enum.Enum):
+            node = node.value
+        if isinstance(node, Mapping):
+            out: Any = {}
+            pending = [(v, out, str(k), (*at, str(k))) for k, v in node.items()]
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            items = sorted(node, key=repr) if isinstance(node, (set, frozenset)) else node
+            out = [None] * len(items)
+            pending = [(v, out, i, (*at, i)) for i, v in enumerate(items)]
+        else:
+            parent[key] = _dumpable_leaf(node, fmt, at)
+            continue
+        parent[key] = out
+        stack.extend(reversed(pending))
+    return holder[0]
+
+
+def _dumpable_leaf(value: Any, fmt: Format, loc: Loc) -> Any:
     if type(value) is Raw:
         return untyped(value)
-    if isinstance(value, enum.Enum):
-        return _dumpable(value.value, fmt, loc)
     if isinstance(value, PurePath):
         return str(value)
     if value is None and fmt == "toml":
@@ -352,6 +377,35 @@ def dump(
     if not (isinstance(obj, Mapping) or is_schema(type(obj))):
         raise TypeError(f"dump() takes a dataclass / pydantic instance or a mapping, not {obj!r}")
     tree = _dumpable(to_tree(obj), fmt, ())
+    try:
+        text = _write(tree, fmt)
+    except RecursionError:  # the writers recurse; a config this deep loads but cannot be written
+        raise ValueError(f"the config nests too deeply to write as {fmt.upper()}") from None
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return text
+
+
+@functools.cache
+def _yaml_representer() -> type:
+    """ruamel's safe representer, except that a string holding U+0085 is double-quoted:
+    ruamel reads NEL as a line break (YAML 1.1), so a plain or single-quoted one would load
+    back as a space. A subclass, so ruamel's own tables stay untouched."""
+    from ruamel.yaml.representer import SafeRepresenter
+
+    class Representer(SafeRepresenter):
+        def represent_str(self, data: str) -> Any:
+            if "\x85" in data:
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+            return super().represent_str(data)
+
+    Representer.yaml_representers = dict(SafeRepresenter.yaml_representers)
+    Representer.add_representer(str, Representer.represent_str)
+    return Representer
+
+
+def _write(tree: Any, fmt: Format) -> str:
     if fmt == "json":
         text = json.dumps(tree, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     elif fmt == "toml":
@@ -362,12 +416,10 @@ def dump(
         from ruamel.yaml import YAML
 
         yaml = YAML(typ="safe", pure=True)
+        yaml.Representer = _yaml_representer()
         yaml.default_flow_style = False
         yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         buf = io.StringIO()
         yaml.dump(tree, buf)
         text = buf.getvalue()
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
     return text

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, Union
 
@@ -108,21 +109,71 @@ def _on_table(annotation: Any) -> bool:
     return base in _TABLE_TYPES or typing.get_origin(base) in _TABLE_TYPES
 
 
-def to_tree(value: Any) -> Any:
-    """A dataclass / model instance as plain nested dicts and lists (leaves kept as objects)."""
+_LEAVES = frozenset({str, int, float, bool, type(None), bytes})
+
+
+def _branches(value: Any) -> tuple[Any, Any] | None:
+    """``(empty copy, (key, child) iterator)`` of a group or sequence, or None for a leaf."""
+    if type(value) in _LEAVES:
+        return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_tree(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {}, ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
     if isinstance(value, pydantic.BaseModel):
         fields = type(value).model_fields
-        return {
-            (info.alias if isinstance(info.alias, str) else name): to_tree(getattr(value, name))
+        return {}, (
+            ((info.alias if isinstance(info.alias, str) else name), getattr(value, name))
             for name, info in fields.items()
-        }
+        )
     if isinstance(value, Mapping):
-        return {k: to_tree(v) for k, v in value.items()}
+        return {}, iter(value.items())
     if isinstance(value, (list, tuple)):
-        return [to_tree(v) for v in value]
-    return value
+        return [], enumerate(value)
+    return None
+
+
+def to_tree(value: Any) -> Any:
+    """A dataclass / model instance as plain nested dicts and lists (leaves kept as objects).
+
+    Iterative, so any depth works; a value that contains itself is a ``ValueError``.
+    """
+    top = _branches(value)
+    if top is None:
+        return value
+    root = top[0]
+    stack: list[tuple[Any, Any, int]] = [(root, top[1], id(value))]
+    path = {id(value)}  # the containers being copied: meeting one again is a cycle
+    while stack:
+        out, items, ident = stack[-1]
+        for key, child in items:
+            sub = _branches(child)
+            if sub is None:
+                leaf = child
+            elif id(child) in path:
+                where = ".".join(str(k) for k in _keys_of(stack)) + ("." if stack[1:] else "")
+                raise ValueError(f"{where}{key}: the value contains itself (a cycle)")
+            else:
+                leaf = sub[0]
+            if isinstance(out, dict):
+                out[key] = leaf
+            else:
+                out.append(leaf)
+            if sub is not None:
+                path.add(id(child))
+                stack.append((leaf, sub[1], id(child)))
+                break
+        else:
+            stack.pop()
+            path.discard(ident)
+    return root
+
+
+def _keys_of(stack: list[tuple[Any, Any, int]]) -> list[Any]:
+    """The keys leading to the innermost open container (error path only)."""
+    keys: list[Any] = []
+    for (parent, _, _), (child, _, _) in itertools.pairwise(stack):
+        items = parent.items() if isinstance(parent, dict) else enumerate(parent)
+        keys.append(next(k for k, v in items if v is child))
+    return keys
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str:
@@ -217,11 +268,31 @@ class SchemaAdapter:
                 errors.append(_error(loc, err["msg"], err["type"], err.get("input")))
             return None, errors
         except Exception as e:  # a __post_init__ or validator raising something else
-            errors.append(_error((), f"{type(e).__name__}: {e}", "value_error", None))
+            loc, group = self._crash_site(prepared)
+            message = f"{type(e).__name__}: {_text(e)}"
+            errors.append(_error(loc, message, "value_error", group if loc else None))
             return None, errors
         if errors:
             return None, errors
         return instance, errors
+
+    def _crash_site(self, tree: Any) -> tuple[Loc, Any]:
+        """Where a validator that raised something other than a validation error lives: the
+        innermost group (nested dataclass or model, list item, dict value) whose validation on
+        its own raises too; the root when none does. Runs only after such a crash."""
+        loc: Loc = ()
+        cls, node = self.schema, tree
+        while True:
+            for sub_loc, sub_cls, sub_node in _groups_in(cls, node):
+                try:
+                    adapter_for(sub_cls)._adapter.validate_python(sub_node)
+                except pydantic.ValidationError:
+                    continue
+                except Exception:
+                    loc, cls, node = (*loc, *sub_loc), sub_cls, sub_node
+                    break
+            else:
+                return loc, node
 
     def _walk(self, value: Any, cls: type, loc: Loc, errors: list[ErrorDetails]) -> Any:
         if not isinstance(value, Mapping):
@@ -272,6 +343,41 @@ class SchemaAdapter:
                 # pydantic types it, or words the error the same way as every other one
                 return v.text if raw else v
         return v
+
+
+def _text(error: BaseException) -> str:
+    """``str(error)``, or a stand-in when the exception cannot even say what it is."""
+    try:
+        return str(error)
+    except Exception:
+        return f"<{type(error).__name__} whose str() raised>"
+
+
+def _groups_in(cls: type, node: Any) -> Iterator[tuple[Loc, type, Any]]:
+    """The nested groups of ``node`` (a mapping validated as ``cls``): ``(loc relative to
+    node, group class, its mapping)`` for group fields, group list items and dict values."""
+    if not isinstance(node, Mapping):
+        return
+    for key, f in _fields(cls).items():
+        value = node.get(key)
+        group = _group(f.annotation)
+        if group is not None and isinstance(value, Mapping):
+            yield (key,), group, value
+            continue
+        base = _unwrap(f.annotation)
+        origin, args = typing.get_origin(base), typing.get_args(base)
+        if origin in (list, tuple, set, frozenset) and isinstance(value, list) and args:
+            item = _group(args[0])
+            if item is not None:
+                for i, x in enumerate(value):
+                    if isinstance(x, Mapping):
+                        yield (key, i), item, x
+        elif origin is dict and isinstance(value, Mapping) and len(args) == 2:
+            item = _group(args[1])
+            if item is not None:
+                for k, x in value.items():
+                    if isinstance(x, Mapping):
+                        yield (key, k), item, x
 
 
 @cache
