@@ -36,8 +36,16 @@ impl<V> Store<V> {
     }
 
     /// Replaces the frozen snapshot (`None` removes it).
+    ///
+    /// The previous snapshot is dropped after the lock is released: dropping it may drop the
+    /// last reference to a value whose destructor (a Python `__del__`, a weakref callback)
+    /// reads this store, from this thread or from another one the destructor lets run.
     pub fn set_snapshot(&self, frame: Option<Arc<Frame<V>>>) {
-        *self.global.write().unwrap_or_else(PoisonError::into_inner) = frame;
+        let previous = {
+            let mut global = self.global.write().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *global, frame)
+        };
+        drop(previous);
     }
 
     /// Replaces the snapshot with the effective parameters seen from `current`.
@@ -112,5 +120,36 @@ mod tests {
         assert_eq!(read(Some(&hidden), "a").unwrap(), None);
         assert!(store.effective(Some(&hidden)).is_empty());
         assert_eq!(store.effective(None).len(), 1);
+    }
+
+    /// A value whose destructor reads the store it is dropped from.
+    struct ReadsOnDrop;
+
+    static READER: Store<ReadsOnDrop> = Store::new();
+
+    impl Drop for ReadsOnDrop {
+        fn drop(&mut self) {
+            // Deadlocks (a write guard is not re-entrant) if the snapshot is dropped under it.
+            let _ = READER.get_with(None, key_hash("a"), "a", |_| ());
+        }
+    }
+
+    #[test]
+    fn replacing_the_snapshot_drops_the_old_one_outside_the_lock() {
+        let (done, finished) = std::sync::mpsc::channel();
+        // On a thread of its own, so that a regression fails the test instead of hanging it.
+        std::thread::spawn(move || {
+            let mut f = Frame::new(None, false);
+            f.insert(key_hash("a"), "a", ReadsOnDrop).unwrap();
+            READER.set_snapshot(Some(Arc::new(f)));
+            READER.set_snapshot(None);
+            done.send(READER.snapshot().is_none()).unwrap();
+        });
+        let cleared = finished.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(
+            cleared,
+            Ok(true),
+            "set_snapshot deadlocked dropping the old snapshot"
+        );
     }
 }
