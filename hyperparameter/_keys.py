@@ -156,12 +156,17 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index.
 
     Iterative (a config may nest 1,000 levels); keys come out in document order. Mapping keys
-    are checked as single segments; schema field names are identifiers already.
+    are checked as single segments; schema field names are identifiers already. A group that
+    contains itself is a ``ValueError`` naming the key where the cycle closes.
     """
-    stack: list[tuple[str, Any]] = [(prefix, value)]
+    stack: list[tuple[str | None, Any]] = [(prefix, value)]
     pop, push = stack.pop, stack.append
+    path: set[int] = set()  # the groups being flattened: meeting one again is a cycle
     while stack:
         key, node = pop()
+        if key is None:  # every child of this group is done (the marker keeps it alive)
+            path.discard(id(node))
+            continue
         kind = _KINDS.get(type(node))
         if kind is None:
             kind = _kind(node)
@@ -170,6 +175,9 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
                 raise InvalidKeyError(key, "empty key")
             out[key] = node
             continue
+        ident = id(node)
+        if ident in path:
+            raise ValueError(f"{key}: the value contains itself (a cycle)")
         base = f"{key}." if key else ""
         if kind == _MAPPING:
             if not node:
@@ -190,6 +198,8 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
                 children.append((item_key, item))
         else:
             children = [(f"{base}{name}", getattr(node, name)) for name in kind]  # type: ignore[union-attr]
+        path.add(ident)
+        push((None, node))
         for child in reversed(children):
             push(child)
 

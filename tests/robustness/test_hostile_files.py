@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 import sys
 import tracemalloc
 from collections.abc import Iterator
@@ -216,17 +217,42 @@ def test_a_mapping_source_that_contains_itself_is_an_error_not_a_crash() -> None
         hp.dump(cyclic)
 
 
-@pytest.mark.timeout(2, method="signal")
-@pytest.mark.xfail(
-    strict=True,
-    reason="_keys.flatten has no depth bound: a mapping that contains itself never "
-    "finishes flattening (see docs/reliability.md)",
-)
-def test_a_scope_of_a_mapping_that_contains_itself_is_an_error_not_a_hang() -> None:
-    cyclic: dict[str, Any] = {}
-    cyclic["a"] = cyclic
+@dataclasses.dataclass
+class _Node:
+    x: int = 1
+    child: Any = None
+
+
+def _cycles() -> list[tuple[Any, str]]:
+    loop: dict[str, Any] = {}
+    loop["a"] = loop
+    deep: dict[str, Any] = {"a": {"b": [{"c": None}]}}
+    deep["a"]["b"][0]["c"] = deep["a"]
+    itself = _Node()
+    itself.child = itself
+    through = _Node(child={"l": []})
+    through.child["l"].append(through.child)
+    return [(loop, "a"), (deep, "a.b.0.c"), (itself, "child"), (through, "child.l.0")]
+
+
+@pytest.mark.timeout(10, method="signal")
+@pytest.mark.parametrize("index", range(4))
+def test_a_scope_of_a_value_that_contains_itself_is_an_error_not_a_hang(index: int) -> None:
+    value, where = _cycles()[index]
+    with pytest.raises(ValueError, match=rf"^{re.escape(where)}: the value contains itself"):
+        hp.param_scope(value)
     with pytest.raises(ValueError, match="contains itself"):
-        hp.param_scope(cyclic)
+        hp.param_scope(k=value)
+
+
+def test_a_value_shared_by_several_keys_is_not_a_cycle() -> None:
+    shared = {"v": 1}
+    node = _Node(child=[shared, shared, {"a": shared}])
+    with hp.param_scope(node):
+        assert hp.param_scope["child.1.v"] | 0 == 1
+        assert hp.param_scope["child.2.a.v"] | 0 == 1
+    with hp.param_scope({"a": shared, "b": [shared, shared]}):
+        assert hp.param_scope["b.1.v"] | 0 == 1
 
 
 @pytest.mark.xfail(

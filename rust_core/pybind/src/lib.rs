@@ -2,6 +2,7 @@
 //! current frame in the Python `ContextVar` that `hyperparameter.storage` binds, so asyncio
 //! tasks and threads get their own chains, and forwards every operation to `hp_store`.
 
+use std::collections::HashSet;
 use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -273,9 +274,16 @@ fn walk_into(
             .insert(hp_store::key_hash(key), key, value.clone().unbind())
             .map_err(|e| collision(py, e))
     };
-    let mut stack: Vec<(String, Bound<'_, PyAny>)> =
-        vec![(String::new(), deferred.getattr("value")?)];
+    // `None` for a key marks the end of a group's children; `path` holds the groups being
+    // walked (by address): meeting one of them again is a cycle, as in `_keys.flatten`.
+    let mut stack: Vec<(Option<String>, Bound<'_, PyAny>)> =
+        vec![(Some(String::new()), deferred.getattr("value")?)];
+    let mut path: HashSet<usize> = HashSet::new();
     while let Some((key, node)) = stack.pop() {
+        let Some(key) = key else {
+            path.remove(&(node.as_ptr() as usize));
+            continue;
+        };
         let kind = match kinds.get_item(node.get_type())? {
             Some(k) => k,
             None => kind_fn.call1((&node,))?,
@@ -287,7 +295,20 @@ fn walk_into(
                 format!("{key}.{name}")
             }
         };
-        if let Ok(code) = kind.extract::<u8>() {
+        let code = kind.extract::<u8>().ok();
+        let group = match code {
+            Some(MAPPING) => node.len()? > 0,
+            Some(SEQUENCE) | None => true,
+            Some(_) => false,
+        };
+        if group {
+            if !path.insert(node.as_ptr() as usize) {
+                let message = format!("{key}: the value contains itself (a cycle)");
+                return Err(pyo3::exceptions::PyValueError::new_err(message));
+            }
+            stack.push((None, node.clone()));
+        }
+        if let Some(code) = code {
             match code {
                 MAPPING if node.len()? > 0 => {
                     for pair in node.call_method0("items")?.try_iter()? {
@@ -302,7 +323,7 @@ fn walk_into(
                             }
                             _ => segment_fn.call1((&k,))?.extract::<String>()?,
                         };
-                        stack.push((join(&name), v));
+                        stack.push((Some(join(&name)), v));
                     }
                 }
                 SEQUENCE => {
@@ -311,7 +332,7 @@ fn walk_into(
                         let item = item?;
                         let item_key = join(&i.to_string());
                         insert(&item_key, &item)?;
-                        stack.push((item_key, item));
+                        stack.push((Some(item_key), item));
                     }
                 }
                 _ => insert(&key, &node)?, // a leaf, or an empty mapping
@@ -320,7 +341,7 @@ fn walk_into(
             for name in kind.cast::<PyTuple>()?.iter() {
                 let name = name.cast_into::<PyString>()?;
                 let child = node.getattr(&name)?;
-                stack.push((join(name.to_str()?), child));
+                stack.push((Some(join(name.to_str()?)), child));
             }
         }
     }
