@@ -18,6 +18,7 @@ keeps working for callers that do not know this package.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
@@ -35,6 +36,27 @@ __all__ = [
 ]
 
 Loc = tuple[str | int, ...]
+
+
+def _make_repr() -> reprlib.Repr:
+    r = reprlib.Repr()  # keyword arguments need Python 3.12
+    r.maxlevel = 3
+    r.maxstring = r.maxother = r.maxlong = 80
+    r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = 8
+    r.maxdict = 6
+    return r
+
+
+_REPR = _make_repr()
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message, bounded: three levels, a few items, 80-character leaves.
+
+    Iterative in effect (nothing deeper than ``maxlevel`` is visited), so any input prints; a
+    ``repr`` that raises prints as ``<T instance at …>``. The exception keeps the value whole.
+    """
+    return _REPR.repr(value)
 
 
 class HyperparameterError(Exception):
@@ -118,8 +140,8 @@ class ConfigValidationError(HyperparameterError, ValueError):
         for e in self._errors:
             key = ".".join(str(p) for p in e["loc"]) or "<root>"
             where = f"{e['source']}: " if e.get("source") else ""
-            shown = "" if e["type"] in _NO_INPUT else f" [input={e.get('input')!r}]"
-            lines.append(f"  {where}{key}: {e['msg']}{shown}")
+            given = "" if e["type"] in _NO_INPUT else f" [input={shown(e.get('input'))}]"
+            lines.append(f"  {where}{key}: {e['msg']}{given}")
         return "\n".join(lines)
 
 
@@ -140,7 +162,7 @@ class ConversionError(HyperparameterError, ValueError):
         self.reason = reason
         self.source = source
         name = target.__name__ if isinstance(target, type) else repr(target).replace("typing.", "")
-        msg = f"cannot convert {value!r} to {name}"
+        msg = f"cannot convert {shown(value)} to {name}"
         if reason:
             msg += f": {reason}"
         if key:
