@@ -39,7 +39,7 @@ _Entries = dict[int, tuple[str, Any]]
 class Frame:
     """One frame of the chain, as held by the context variable."""
 
-    __slots__ = ("bound", "depth", "entries", "opaque", "parent", "serial")
+    __slots__ = ("__weakref__", "bound", "depth", "entries", "opaque", "parent", "serial")
 
     def __init__(
         self,

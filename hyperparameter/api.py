@@ -23,6 +23,8 @@ C = TypeVar("C", bound=type)
 
 _get = _st.get
 _current = _st.CURRENT_FRAME.get
+_TOP = _st.TOP
+_frame_ref = _st.frame_ref
 _VERSION = _st.SNAPSHOT_VERSION
 _put = _st.put
 _bound_schemas = _st.bound_schemas
@@ -45,22 +47,23 @@ class _Accessor:
     __slots__ = ("__dict__", "_hp_cache", "_hp_hash", "_hp_key")
     _hp_key: str
     _hp_hash: int
-    # (frame, snapshot version, stored value): frames are immutable, so while the context
-    # points at the same frame object and the snapshot is unchanged, the value is too.
-    _hp_cache: tuple[Any, int, Any]
+    # (weak reference to the frame, snapshot version, stored value): frames are immutable, so
+    # while the context points at the same frame object and the snapshot is unchanged, the
+    # value is too. Weak: a cache never keeps a dead thread's or task's frames alive.
+    _hp_cache: tuple[Callable[[], Any], int, Any]
 
     def __init__(self, key: str, h: int) -> None:
         object.__setattr__(self, "_hp_key", key)
         object.__setattr__(self, "_hp_hash", h)
-        object.__setattr__(self, "_hp_cache", (_MISSING, -1, _MISSING))
+        object.__setattr__(self, "_hp_cache", (_st.NO_FRAME, -1, _MISSING))
 
     def _hp_value(self) -> Any:
-        frame = _current(None)
+        frame = _current(_TOP)
         cache = self._hp_cache
-        if cache[0] is frame and cache[1] == _VERSION[0]:
+        if cache[0]() is frame and cache[1] == _VERSION[0]:
             return cache[2]
         v = _get(self._hp_hash, self._hp_key, _MISSING)
-        object.__setattr__(self, "_hp_cache", (frame, _VERSION[0], v))
+        object.__setattr__(self, "_hp_cache", (_frame_ref(frame), _VERSION[0], v))
         return v
 
     def __getattr__(self, name: str) -> _Accessor:
@@ -81,13 +84,13 @@ class _Accessor:
         _write(f"{self._hp_key}.{name}", value)
 
     def __or__(self, default: D) -> D:
-        frame = _current(None)
+        frame = _current(_TOP)
         cache = self._hp_cache
-        if cache[0] is frame and cache[1] == _VERSION[0]:
+        if cache[0]() is frame and cache[1] == _VERSION[0]:
             v = cache[2]
         else:
             v = _get(self._hp_hash, self._hp_key, _MISSING)
-            object.__setattr__(self, "_hp_cache", (frame, _VERSION[0], v))
+            object.__setattr__(self, "_hp_cache", (_frame_ref(frame), _VERSION[0], v))
         if v is _MISSING:
             return default
         if type(v) is type(default):
@@ -291,7 +294,7 @@ class _Inject:
 
     The values found in scope are cached against (current frame object, snapshot version):
     frames are immutable, so while both are unchanged so are the values, and a call costs one
-    ``ContextVar.get`` instead of one store read per parameter.
+    ``ContextVar.get`` instead of one store read per parameter. The frame is held weakly.
     """
 
     __slots__ = ("cache", "pos_only", "specs")
@@ -316,19 +319,22 @@ class _Inject:
                 self.pos_only[p.name] = (pos, p.default)
             specs.append((p.name, key, key_hash(key), target, pos))
         self.specs = specs
-        # (frame, snapshot version, found, values aligned with specs: value, _MISSING or _Failed)
-        self.cache: tuple[Any, int, list[tuple[str, int, Any, Exception | None]], tuple[Any, ...]]
-        self.cache = (_MISSING, -1, [], ())
+        # (weak reference to the frame, snapshot version, found, values aligned with specs:
+        # value, _MISSING or _Failed)
+        self.cache: tuple[
+            Callable[[], Any], int, list[tuple[str, int, Any, Exception | None]], tuple[Any, ...]
+        ]
+        self.cache = (_st.NO_FRAME, -1, [], ())
 
     def resolve(self) -> list[tuple[str, int, Any, Exception | None]]:
         """The parameters the current scope sets: ``(name, position, value, error)``.
 
         A value that fails coercion is kept as its error, raised only if it is injected.
         """
-        frame = _current(None)
+        frame = _current(_TOP)
         version = _VERSION[0]
         cache = self.cache
-        if cache[0] is frame and cache[1] == version:
+        if cache[0]() is frame and cache[1] == version:
             return cache[2]
         found: list[tuple[str, int, Any, Exception | None]] = []
         values: list[Any] = []
@@ -345,7 +351,7 @@ class _Inject:
                     err = e
             found.append((name, pos, v, err))
             values.append(v if err is None else _Failed(err))
-        self.cache = (frame, version, found, tuple(values))
+        self.cache = (_frame_ref(frame), version, found, tuple(values))
         return found
 
     def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
@@ -406,6 +412,7 @@ def _compile(fn: Callable[..., Any], inject: _Inject, skip: int) -> Callable[...
         "_hp_fn": fn,
         "_hp_inject": inject,
         "_hp_current": _current,
+        "_hp_TOP": _TOP,
         "_hp_version": _VERSION,
         "_hp_M": _MISSING,
         "_hp_Failed": _Failed,
@@ -456,7 +463,7 @@ def _compile(fn: Callable[..., Any], inject: _Inject, skip: int) -> Callable[...
     src = (
         f"def wrapper({', '.join(sig)}):\n"
         "    _hp_c = _hp_inject.cache\n"
-        "    if _hp_c[0] is _hp_current(None) and _hp_c[1] == _hp_version[0]:\n"
+        "    if _hp_c[0]() is _hp_current(_hp_TOP) and _hp_c[1] == _hp_version[0]:\n"
         "        _hp_vals = _hp_c[3]\n"
         "    else:\n"
         "        _hp_inject.resolve()\n"

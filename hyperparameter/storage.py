@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Literal
+from weakref import ref as _weakref
 
 from . import _fallback, _keys
 from ._keys import key_hash
@@ -93,6 +95,28 @@ effective = _impl.effective
 #: Bumped whenever the frozen snapshot changes. Frames are immutable, so (current frame object,
 #: snapshot version) determines every read: accessors and ``auto_param`` cache on it.
 SNAPSHOT_VERSION: list[int] = [0]
+
+#: What ``CURRENT_FRAME.get(TOP)`` gives outside every scope (the variable is never set to it).
+TOP: Any = object()
+
+
+def _top() -> Any:
+    return TOP
+
+
+def _nothing() -> Any:
+    return None
+
+
+#: A read cache's frame reference before its first read: it matches no frame.
+NO_FRAME: Callable[[], Any] = _nothing
+
+
+def frame_ref(frame: Any) -> Callable[[], Any]:
+    """What a read cache keeps of the frame it read from: a weak reference, so a cache never
+    keeps a frame (and the values in it) alive after its thread or task is gone. Calling it
+    gives the frame while it lives, else ``None``, which is never a current frame."""
+    return _top if frame is TOP else _weakref(frame)
 
 
 def freeze() -> None:

@@ -3,6 +3,9 @@ suite once per backend. A silent fallback to Python when Rust was asked for fail
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import inspect
 import os
 from collections.abc import Iterator
 
@@ -24,13 +27,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Each test body runs in a copy of the context, so a scope it leaves entered (on purpose,
+    or by failing half-way) cannot reach the next test. The store's own context variable is
+    never set to anything but a frame: a test starts as a program does, outside every scope."""
+    if not isinstance(item, pytest.Function) or inspect.iscoroutinefunction(item.obj):
+        return (yield)
+    original = item.obj
+    item.obj = functools.partial(contextvars.copy_context().run, original)
+    try:
+        return (yield)
+    finally:
+        item.obj = original
+
+
 @pytest.fixture(autouse=True)
 def clean_store() -> Iterator[None]:
     """Each test starts outside every scope and without a frozen snapshot."""
-    token = storage.CURRENT_FRAME.set(None)
+    assert storage.CURRENT_FRAME.get(storage.TOP) is storage.TOP, "a scope leaked into a test"
     storage.reset_snapshot()
     yield
-    storage.CURRENT_FRAME.reset(token)
     storage.reset_snapshot()
 
 

@@ -12,7 +12,7 @@ field's type before they reach the store.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -28,6 +28,8 @@ __all__ = ["Binding", "binding_for", "check_write", "snapshot", "validate_items"
 
 _get = _st.get
 _current = _st.CURRENT_FRAME.get
+_TOP = _st.TOP
+_frame_ref = _st.frame_ref
 _VERSION = _st.SNAPSHOT_VERSION
 _MISSING: Any = object()
 T = TypeVar("T")
@@ -139,19 +141,20 @@ class _Leaf:
     def __init__(self, key: str) -> None:
         self.key = key
         self.hash = key_hash(key)
-        self.cache: tuple[Any, int, Any] = (_MISSING, -1, _MISSING)
+        # (weak reference to the frame, snapshot version, value), as the accessors keep it
+        self.cache: tuple[Callable[[], Any], int, Any] = (_st.NO_FRAME, -1, _MISSING)
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        frame = _current(None)
+        frame = _current(_TOP)
         cache = self.cache
-        if cache[0] is frame and cache[1] == _VERSION[0]:
+        if cache[0]() is frame and cache[1] == _VERSION[0]:
             return cache[2]
         v = _get(self.hash, self.key, _MISSING)
         if v is _MISSING:
             raise MissingParameterError(self.key)
-        self.cache = (frame, _VERSION[0], v)
+        self.cache = (_frame_ref(frame), _VERSION[0], v)
         return v
 
 

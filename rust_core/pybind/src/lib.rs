@@ -38,7 +38,7 @@ struct Binding {
 static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
 
 /// One frame of the chain, as held by the context variable.
-#[pyclass(frozen, name = "Frame", module = "hyperparameter._core")]
+#[pyclass(frozen, weakref, name = "Frame", module = "hyperparameter._core")]
 struct PyFrame {
     frame: Arc<PyFrameInner>,
     serial: u64,
