@@ -87,7 +87,7 @@ def show(value: Any) -> str:
         return "<missing>"
     value = untyped(value)
     try:
-        plain = loader._dumpable(to_tree(value), "yaml", ())
+        plain = loader._dumpable(to_tree(value), "yaml", (), keep_references=True)
         return json.dumps(plain, ensure_ascii=False, default=str, separators=(", ", ": "))
     except (TypeError, ValueError):
         return repr(value)

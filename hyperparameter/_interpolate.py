@@ -4,7 +4,9 @@
   ``${..b}`` one level further up (OmegaConf semantics); ``${a.items.0}`` a list index.
 - ``${env:VAR}`` / ``${env:VAR,default}``, also spelled ``oc.env``; a default of ``null`` is
   None, and may itself hold references.
-- ``\\${`` is a literal ``${``; ``\\\\${…}`` a backslash followed by an interpolation.
+- ``\\${`` is a literal ``${``; ``\\\\${…}`` a backslash followed by an interpolation: before
+  ``${``, each pair of backslashes is one backslash and an odd one left over escapes it
+  (OmegaConf's rule); backslashes anywhere else are plain text. :func:`escape` inverts this.
 
 A value that is exactly one reference keeps the referenced value's type (a mapping or list is
 copied, with its own references resolved where they are written); references embedded in text
@@ -102,6 +104,17 @@ def _parse(s: str) -> list[_Part]:
     return parts
 
 
+_ESCAPABLE = re.compile(r"(\\*)\$\{")
+
+
+def escape(text: str) -> str:
+    """``text`` written so that interpolation reads it back as exactly ``text``: every ``${``
+    escaped, and the backslashes before it doubled."""
+    if "${" not in text:
+        return text
+    return _ESCAPABLE.sub(lambda m: m.group(1) * 2 + "\\${", text)
+
+
 def _parse_parts(s: str, i: int, nested: int) -> tuple[list[_Part], int]:
     """Literal text and interpolations from ``s[i:]``; ``nested`` (the depth of env defaults
     this text is in) stops before the ``}`` that closes it."""
@@ -109,12 +122,18 @@ def _parse_parts(s: str, i: int, nested: int) -> tuple[list[_Part], int]:
     text: list[str] = []
     n = len(s)
     while i < n:
-        if s.startswith("\\\\${", i):  # an escaped backslash, then a real interpolation
-            text.append("\\")
-            i += 2
-        elif s.startswith("\\${", i):
-            text.append("${")
-            i += 3
+        if s[i] == "\\":
+            j = i + 1
+            while j < n and s[j] == "\\":
+                j += 1
+            if s.startswith("${", j):  # 2k backslashes: k of them; an odd one escapes the `${`
+                text.append("\\" * ((j - i) // 2))
+                if (j - i) % 2:
+                    text.append("${")
+                    j += 2
+            else:
+                text.append(s[i:j])
+            i = j
         elif s.startswith("${", i):
             if text:
                 parts.append("".join(text))

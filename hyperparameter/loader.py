@@ -316,8 +316,9 @@ def loads(
 # -------------------------------------------------------------------------------- dump
 
 
-def _dumpable(value: Any, fmt: Format, loc: Loc) -> Any:
-    """``value`` as what the ``fmt`` writer takes: plain dicts (string keys), lists, scalars.
+def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) -> Any:
+    """``value`` as what the ``fmt`` writer takes: plain dicts (string keys), lists, scalars;
+    ``${`` in strings escaped unless ``keep_references``.
 
     Iterative (a config may nest 1,000 levels); ``loc`` names where ``value`` is, for errors.
     """
@@ -336,7 +337,10 @@ def _dumpable(value: Any, fmt: Format, loc: Loc) -> Any:
             out = [None] * len(items)
             pending = [(v, out, i, (*at, i)) for i, v in enumerate(items)]
         else:
-            parent[key] = _dumpable_leaf(node, fmt, at)
+            leaf = _dumpable_leaf(node, fmt, at)
+            if type(leaf) is str and not keep_references:
+                leaf = _interpolate.escape(leaf)
+            parent[key] = leaf
             continue
         parent[key] = out
         stack.extend(reversed(pending))
@@ -364,10 +368,15 @@ def dump(
     path: str | os.PathLike[str] | None = None,
     *,
     format: Format | None = None,
+    keep_references: bool = False,
 ) -> str:
     """Writes a config (schema instance or mapping) as YAML, TOML or JSON text that loads
     back to an equal config; returns the text and writes ``path`` if given. The format comes
-    from ``format``, else the path's suffix, else YAML."""
+    from ``format``, else the path's suffix, else YAML.
+
+    A ``${`` in a string is written escaped (``\\${``), so that ``load`` reads back the same
+    text; ``keep_references=True`` writes strings as they are, for a config loaded with
+    ``interpolate=False`` whose references should stay references."""
     if format is not None:
         fmt: Format = _formats.format_for("", format)
     elif path is not None:
@@ -376,7 +385,7 @@ def dump(
         fmt = "yaml"
     if not (isinstance(obj, Mapping) or is_schema(type(obj))):
         raise TypeError(f"dump() takes a dataclass / pydantic instance or a mapping, not {obj!r}")
-    tree = _dumpable(to_tree(obj), fmt, ())
+    tree = _dumpable(to_tree(obj), fmt, (), keep_references)
     try:
         text = _write(tree, fmt)
     except RecursionError:  # the writers recurse; a config this deep loads but cannot be written

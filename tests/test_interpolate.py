@@ -92,6 +92,11 @@ RESOLVED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"a": "${a.b}", "b": "cost: ${x} and 1", "c": "\\1", "n": 1},
     ),
     (
+        "backslash runs before ${",
+        {"a": "\\\\\\${n}", "b": "\\\\\\\\${n}", "c": "x\\y\\", "d": "\\\\${n}\\${n}", "n": 1},
+        {"a": "\\${n}", "b": "\\\\1", "c": "x\\y\\", "d": "\\1${n}", "n": 1},
+    ),
+    (
         "not interpolations",
         {"a": "$HOME", "b": "$$x", "c": "{x}", "d": "a}b$"},
         {"a": "$HOME", "b": "$$x", "c": "{x}", "d": "a}b$"},

@@ -115,6 +115,26 @@ def test_dump_round_trip(schema: type, fmt: str, tmp_path: Path) -> None:
     assert again.started == dt.date(2024, 5, 20)
 
 
+@pytest.mark.parametrize("fmt", ["yaml", "toml", "json"])
+def test_dump_escapes_text_that_would_read_as_a_reference(fmt: str) -> None:
+    texts = ["${a}", "cost: ${x} and $y", "\\${a}", "\\\\${a}", "C:\\dir\\", "${env:HOME}"]
+    cfg = {"a": 1, "t": texts}
+    text = hp.dump(cfg, format=fmt)  # type: ignore[arg-type]
+    assert hp.loads(text, fmt) == cfg  # type: ignore[arg-type]
+    refs = hp.loads(text, fmt, interpolate=False)  # type: ignore[arg-type]
+    assert refs["t"][:2] == ["\\${a}", "cost: \\${x} and $y"]
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "toml", "json"])
+def test_dump_can_keep_references(fmt: str, tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", "a: 1\nb: ${a}\nc: x${a}\nd: \\${a}\n")
+    raw = hp.load(path, interpolate=False)
+    assert raw == {"a": 1, "b": "${a}", "c": "x${a}", "d": "\\${a}"}
+    text = hp.dump(raw, format=fmt, keep_references=True)  # type: ignore[arg-type]
+    assert hp.loads(text, fmt) == {"a": 1, "b": 1, "c": "x1", "d": "${a}"}  # type: ignore[arg-type]
+    assert hp.loads(text, fmt) == hp.load(path)  # type: ignore[arg-type]
+
+
 def test_dump_defaults_to_yaml_and_checks_its_input() -> None:
     assert hp.dump({"a": {"b": [1, 2]}}) == "a:\n  b:\n  - 1\n  - 2\n"
     assert json.loads(hp.dump({"p": Path("x")}, format="json")) == {"p": "x"}
