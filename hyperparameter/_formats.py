@@ -208,6 +208,11 @@ def _decode(data: bytes | str, path: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (no file format can hold one)."""
+    return _SURROGATE.search(text) is not None
+
+
 def _too_many_digits(text: str, path: str, strings: re.Pattern[str]) -> ConfigFileError:
     """The error for an integer literal longer than ``int()`` converts (4,300 digits by
     default, Python's guard against quadratic conversion); ``strings`` matches what to skip
@@ -1199,7 +1204,28 @@ def _parse_json(text: str, path: str) -> dict[str, Any]:
         raise ConfigFileError(
             f"expected a mapping at the top level, got {_kind(data)}", path, line, col
         )
+    if _JSON_SURROGATE_ESCAPE.search(text):
+        _json_lone_surrogates(text, path)
     return data
+
+
+_JSON_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def _json_lone_surrogates(text: str, path: str) -> None:
+    """Refuses a ``\\udXXX`` escape that is half of no pair: it decodes to no character, and
+    a string holding it cannot be written as UTF-8 (YAML and TOML refuse it too)."""
+    for m in _JSON_STRING.finditer(text):
+        token = m.group()
+        if _JSON_SURROGATE_ESCAPE.search(token) and _SURROGATE.search(json.loads(token)):
+            line, col = _Lines(text).at(m.start())
+            raise ConfigFileError(
+                "a lone surrogate escape (\\ud800-\\udfff not in a pair) is not a character",
+                path,
+                line,
+                col,
+            )
 
 
 _JSON_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])|([\]}])', re.S)

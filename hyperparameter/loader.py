@@ -358,6 +358,10 @@ def _dumpable_leaf(value: Any, fmt: Format, loc: Loc) -> Any:
         raise ValueError(f"{'.'.join(map(str, loc))}: JSON has no {value}; dump as YAML or TOML")
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)) and fmt == "json":
         return value.isoformat()
+    if isinstance(value, _dt.time) and fmt == "yaml":  # YAML has dates, but no time of day
+        return value.isoformat()
+    if isinstance(value, str) and _formats.has_surrogate(value):
+        raise ValueError(f"{'.'.join(map(str, loc))}: a lone surrogate is not text; cannot dump")
     if value is None or isinstance(value, (bool, int, float, str, _dt.date, _dt.time)):
         return value
     raise TypeError(f"{'.'.join(map(str, loc))}: cannot dump a {type(value).__name__}")
@@ -428,6 +432,9 @@ def _write(tree: Any, fmt: Format) -> str:
         yaml.Representer = _yaml_representer()
         yaml.default_flow_style = False
         yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
+        # No line folding: ruamel's writer can fold a double-quoted string inside a run of
+        # escaped backslashes so that a space is lost on reading (found by fuzz_loader.py).
+        yaml.width = 1 << 30
         buf = io.StringIO()
         yaml.dump(tree, buf)
         text = buf.getvalue()

@@ -496,6 +496,29 @@ def test_lone_surrogates_in_text_are_refused_like_invalid_utf8(fmt: str) -> None
     assert text_error(text, fmt).startswith("2:")
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [('{"a": 1,\n "b": "x\\ud800"}', "2:7"), ('{"\\udc00y": 1}', "1:2"),
+     ('{"a": ["\\ud83d\\ude80", "\\ude80\\ud83d"]}', "1:24")],
+    ids=["high", "low-key", "reversed-pair"],
+)  # fmt: skip
+def test_json_escapes_of_lone_surrogates_are_refused(text: str, where: str) -> None:
+    message = text_error(text, "json")
+    assert message == (
+        f"{where}: a lone surrogate escape (\\ud800-\\udfff not in a pair) is not a character"
+    )
+
+
+def test_json_escapes_of_surrogate_pairs_and_escaped_backslashes_load() -> None:
+    cfg = hp.loads('{"a": "\\ud83d\\ude80", "b": "\\\\ud800"}', "json")
+    assert cfg == {"a": "\U0001f680", "b": "\\ud800"}
+
+
+def test_dumping_a_lone_surrogate_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match=r"^a\.1: a lone surrogate is not text"):
+        hp.dump({"a": ["ok", "x\ud800"]})
+
+
 def test_a_bom_inside_the_text_is_not_a_bom() -> None:
     assert text_error("a: 1\n\ufeffb: 2\n", "yaml").startswith("2:")
 

@@ -41,7 +41,8 @@ BOUNDED = settings(
 
 # Text with `${` and backslashes often: dump escapes them so that they load back as text.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20) | st.lists(
-    st.sampled_from(["${", "${a}", "\\", "$", "{", "}", "x", "env:", " "]), max_size=8
+    st.sampled_from(["${", "${a}", "\\", "$", "{", "}", "x", "env:", " ", "\\" * 30, "\n"]),
+    max_size=8,
 ).map("".join)
 KEYS = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 INT64 = st.integers(-(2**63), 2**63 - 1)
