@@ -24,3 +24,8 @@ rust:               ## Rust format, lints and tests
 bench:              ## performance suite against peers (release build)
 	$(PYTHON) benchmarks/run.py
 	cargo bench -p hp-store
+
+FUZZ_SECONDS ?= 120
+fuzz:               ## coverage-guided fuzzing, FUZZ_SECONDS per target (fuzz/README.md)
+	$(PYTHON) -c 'import atheris' 2>/dev/null || $(PYTHON) -m pip install -e '.[dev,fuzz]'
+	$(PYTHON) fuzz/run.py --seconds $(FUZZ_SECONDS)
