@@ -18,6 +18,7 @@ lint:               ## Python linters, type checks, and the native stub against 
 
 rust:               ## Rust format, lints and tests
 	cargo fmt --all --check
+	cargo fmt --manifest-path rust_core/store/fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
 
