@@ -84,6 +84,7 @@ def run_cargo_fuzz(seconds: int) -> dict[str, object]:
     corpus = Path(tempfile.mkdtemp(prefix="hp-fuzz-store-"))
     for seed in (crate / "fuzz" / "corpus" / "store_api").iterdir():
         shutil.copy(seed, corpus / seed.name)
+    seeds = len(list(corpus.iterdir()))
     start = time.monotonic()
     args = ["run", "store_api", str(corpus), "--", f"-max_total_time={seconds}"]
     done = subprocess.run(
@@ -96,12 +97,15 @@ def run_cargo_fuzz(seconds: int) -> dict[str, object]:
     log = done.stdout + done.stderr
     stats = {k: int(v) for k, v in STAT.findall(log)}
     final = DONE.findall(log)
+    grown = len(list(corpus.iterdir()))
     shutil.rmtree(corpus, ignore_errors=True)
     return {
         "target": "store_api (cargo fuzz)",
         "seconds": round(time.monotonic() - start),
         "executions": stats.get("number_of_executed_units"),
         "coverage": int(final[-1][1]) if final else None,
+        "seeds": seeds,
+        "corpus": grown,
         "peak_rss_mb": stats.get("peak_rss_mb"),
         "crashes": ["see log"] if done.returncode else [],
         "exit": done.returncode,
