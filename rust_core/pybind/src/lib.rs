@@ -14,9 +14,20 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
-type PyFrameInner = Frame<Py<PyAny>>;
+type PyFrameInner = Frame<Val>;
 
-static STORE: Store<Py<PyAny>> = Store::new();
+static STORE: Store<Val> = Store::new();
+
+/// A stored Python value. Tables are copied (copy-on-write writes, snapshots) only while the
+/// GIL is held, and a copy of a value is a reference count increment.
+#[derive(Debug)]
+struct Val(Py<PyAny>);
+
+impl Clone for Val {
+    fn clone(&self) -> Self {
+        Python::attach(|py| Val(self.0.clone_ref(py)))
+    }
+}
 static SERIAL: AtomicU64 = AtomicU64::new(1);
 
 /// What `bind` registers: the context variable and the exception classes of `errors.py`.
@@ -154,7 +165,7 @@ fn bind(
 fn get(py: Python<'_>, hash: u64, key: &str, default: Py<PyAny>) -> PyResult<Py<PyAny>> {
     let cur = current(py)?;
     let frame = cur.as_ref().map(|f| &*f.get().frame);
-    match STORE.get_with(frame, hash, key, |v| v.clone_ref(py)) {
+    match STORE.get_with(frame, hash, key, |v| v.0.clone_ref(py)) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Ok(default),
         Err(e) => Err(collision(py, e)),
@@ -177,7 +188,7 @@ fn push<'py, 'a>(
     let mut frame = Frame::new(parent, opaque);
     for (hash, key, value) in items {
         frame
-            .insert(hash, key, value)
+            .insert(hash, key, Val(value))
             .map_err(|e| collision(py, e))?;
     }
     let serial = next_serial();
@@ -246,7 +257,7 @@ fn pop(py: Python<'_>, token: &Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
 struct Scope {
     // Built once: every enter shares it (the frame's own table), so entering allocates only
     // the frame and its Python handle.
-    entries: Arc<EntryMap<Py<PyAny>>>,
+    entries: Arc<EntryMap<Val>>,
     opaque: bool,
     tokens: Vec<(Py<PyAny>, u64)>,
     /// A 1-tuple holding the schema binding of `param_scope(cfg)`, else `None`.
@@ -264,14 +275,14 @@ const SEQUENCE: u8 = 2;
 fn walk_into(
     py: Python<'_>,
     deferred: &Bound<'_, PyAny>,
-    entries: &mut EntryMap<Py<PyAny>>,
+    entries: &mut EntryMap<Val>,
 ) -> PyResult<()> {
     let kinds = deferred.getattr("kinds")?.cast_into::<PyDict>()?;
     let kind_fn = deferred.getattr("kind")?;
     let segment_fn = deferred.getattr("segment")?;
     let mut insert = |key: &str, value: &Bound<'_, PyAny>| -> PyResult<()> {
         entries
-            .insert(hp_store::key_hash(key), key, value.clone().unbind())
+            .insert(hp_store::key_hash(key), key, Val(value.clone().unbind()))
             .map_err(|e| collision(py, e))
     };
     // `None` for a key marks the end of a group's children; `path` holds the groups being
@@ -350,7 +361,7 @@ fn walk_into(
 
 /// The entries of Python's `[(hash or None, key, value), …]`, keys borrowed (copied once), or
 /// of a `_keys.Deferred` config walked here.
-fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Py<PyAny>>> {
+fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Val>> {
     let Ok(items) = items.cast::<PyList>() else {
         // Sized like the last config of this class, so the table does not grow while filled.
         let sizes = items.getattr("sizes")?.cast_into::<PyDict>()?;
@@ -362,6 +373,7 @@ fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Py<P
         let mut entries = EntryMap::with_capacity(hint);
         walk_into(py, items, &mut entries)?;
         sizes.set_item(cls, entries.len())?;
+        entries.shrink_to_fit();
         return Ok(entries);
     };
     let mut entries = EntryMap::with_capacity(items.len());
@@ -376,9 +388,10 @@ fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Py<P
             h.extract::<u64>()?
         };
         entries
-            .insert(h, key, item.get_item(2)?.unbind())
+            .insert(h, key, Val(item.get_item(2)?.unbind()))
             .map_err(|e| collision(py, e))?;
     }
+    entries.shrink_to_fit();
     Ok(entries)
 }
 
@@ -404,7 +417,7 @@ fn fast_entries(
     py: Python<'_>,
     b: &Binding,
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<Option<EntryMap<Py<PyAny>>>> {
+) -> PyResult<Option<EntryMap<Val>>> {
     let Some(kwargs) = kwargs else {
         return Ok(Some(EntryMap::default()));
     };
@@ -419,7 +432,7 @@ fn fast_entries(
         }
         let key = k.cast::<PyString>()?.to_str()?;
         entries
-            .insert(h.extract::<u64>()?, key, v.unbind())
+            .insert(h.extract::<u64>()?, key, Val(v.unbind()))
             .map_err(|e| collision(py, e))?;
     }
     Ok(Some(entries))
@@ -478,9 +491,9 @@ impl Scope {
             let entries = match &outer {
                 Some(outer) if !this.entries.is_empty() => {
                     let items = PyList::empty(py);
-                    for e in this.entries.iter() {
-                        let h = hp_store::key_hash(e.key());
-                        items.append((h, e.key(), e.value().clone_ref(py)))?;
+                    for (key, value) in this.entries.iter() {
+                        let h = hp_store::key_hash(key);
+                        items.append((h, key, value.0.clone_ref(py)))?;
                     }
                     let checked = bound(py)?
                         .validate_fn
@@ -541,7 +554,7 @@ impl Scope {
 
     /// The keys this scope sets, sorted.
     fn _hp_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.entries.iter().map(|e| e.key().to_owned()).collect();
+        let mut keys: Vec<String> = self.entries.iter().map(|(k, _)| k.to_owned()).collect();
         keys.sort();
         keys
     }
@@ -556,13 +569,13 @@ fn put(py: Python<'_>, hash: u64, key: &str, value: Py<PyAny>) -> PyResult<()> {
             let f = f.get();
             let next = f
                 .frame
-                .with_entry(hash, key, value)
+                .with_entry(hash, key, Val(value))
                 .map_err(|e| collision(py, e))?;
             (next, f.serial, f.bound.as_ref().map(|b| b.clone_ref(py)))
         }
         None => {
             let mut next = Frame::new(None, false);
-            next.insert(hash, key, value)
+            next.insert(hash, key, Val(value))
                 .map_err(|e| collision(py, e))?;
             (next, next_serial(), None)
         }
@@ -609,7 +622,7 @@ fn effective<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
     let entries = STORE.effective(frame);
     let list = PyList::empty(py);
     for e in entries {
-        list.append((e.key(), e.value().clone_ref(py)))?;
+        list.append((e.key(), e.value().0.clone_ref(py)))?;
     }
     Ok(list)
 }
@@ -664,7 +677,7 @@ fn rust_read(py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<
     let hash = checked_key(py, key)?;
     let cur = current(py)?;
     let frame = cur.as_ref().map(|f| &*f.get().frame);
-    match STORE.get_with(frame, hash, key, |v| v.clone_ref(py)) {
+    match STORE.get_with(frame, hash, key, |v| v.0.clone_ref(py)) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Ok(default.unwrap_or_else(|| py.None())),
         Err(e) => Err(collision(py, e)),

@@ -49,9 +49,12 @@ impl<V> Store<V> {
     }
 
     /// Replaces the snapshot with the effective parameters seen from `current`.
-    pub fn freeze(&self, current: Option<&Frame<V>>) -> Result<(), Collision> {
+    pub fn freeze(&self, current: Option<&Frame<V>>) -> Result<(), Collision>
+    where
+        V: Clone,
+    {
         let entries = self.effective(current);
-        let frame = Frame::from_entries(&entries)?;
+        let frame = Frame::from_entries(entries)?;
         self.set_snapshot(Some(Arc::new(frame)));
         Ok(())
     }
@@ -80,7 +83,10 @@ impl<V> Store<V> {
     }
 
     /// Every effective entry seen from `current`, the snapshot included unless hidden.
-    pub fn effective(&self, current: Option<&Frame<V>>) -> Vec<Arc<Entry<V>>> {
+    pub fn effective(&self, current: Option<&Frame<V>>) -> Vec<Entry<V>>
+    where
+        V: Clone,
+    {
         let (mut out, cut) = match current {
             Some(frame) => frame.effective(),
             None => (Vec::new(), false),
@@ -123,6 +129,7 @@ mod tests {
     }
 
     /// A value whose destructor reads the store it is dropped from.
+    #[derive(Clone)]
     struct ReadsOnDrop;
 
     static READER: Store<ReadsOnDrop> = Store::new();

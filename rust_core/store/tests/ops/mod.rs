@@ -167,7 +167,7 @@ fn read_store(store: &Store<i64>, cur: Option<&Arc<Frame<i64>>>, hash: u64, key:
     }
 }
 
-fn sorted(entries: Vec<Arc<Entry<i64>>>) -> Vec<(String, i64)> {
+fn sorted(entries: Vec<Entry<i64>>) -> Vec<(String, i64)> {
     let mut out: Vec<(String, i64)> = entries
         .iter()
         .map(|e| (e.key().to_owned(), *e.value()))
