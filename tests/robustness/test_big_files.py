@@ -16,14 +16,12 @@ each key costs a dict slot, a provenance entry and a location tuple however shor
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from subproc import run_python
 
 import hyperparameter as hp
 from hyperparameter import storage
@@ -111,15 +109,7 @@ def test_a_big_file_loads_with_memory_under_10x_its_size(
     del cfg
     size = path.stat().st_size
     assert size > 0.9 * megabytes * MB
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": storage.backend()}
-    done = subprocess.run(
-        [sys.executable, "-c", LOADER, str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=170,
-        check=False,
-    )
+    done = run_python(LOADER, str(path), timeout=170)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["shape"] == shape

@@ -7,13 +7,11 @@ both agree with the reference model.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import scope_programs
+from subproc import run_python
 
 from hyperparameter import storage
 
@@ -32,14 +30,14 @@ def run_elsewhere(backend: str, seed: int, count: int) -> str:
         "import sys; sys.path.insert(0, sys.argv[1]); import scope_programs;"
         "print(scope_programs.main(int(sys.argv[2]), int(sys.argv[3])))"
     )
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": backend}
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code, str(HERE), str(seed), str(count)],
-        capture_output=True,
-        text=True,
-        env=env,
+    done = run_python(
+        code,
+        str(HERE),
+        str(seed),
+        str(count),
+        backend=backend,
+        warnings_are_errors=True,
         timeout=150,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -62,8 +60,5 @@ def test_both_backends_and_the_model_agree_on_random_programs() -> None:
 
 def test_the_subprocess_really_runs_the_other_backend() -> None:
     code = "import hyperparameter.storage as s; print(s.backend())"
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": other_backend()}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    )
-    assert out.stdout.strip() == other_backend()
+    out = run_python(code, backend=other_backend())
+    assert (out.returncode, out.stdout.strip()) == (0, other_backend()), out.stderr

@@ -12,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import os
-import subprocess
-import sys
 import textwrap
 import threading
 import weakref
 from typing import Any
 
 import pytest
+from subproc import run_python
 
 import hyperparameter as hp
 from hyperparameter import storage
@@ -54,16 +52,8 @@ def long_run(body: str, n: int, warm: int | None = None) -> dict[str, int]:
     iterations (default n / 10), then ``n`` measured ones."""
     run = "\nprint(json.dumps(measure(work, int(sys.argv[1]), int(sys.argv[2]))))"
     code = LONG_RUN + textwrap.dedent(body) + run
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": storage.backend()}
     warm = n // 10 if warm is None else warm
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", code, str(n), str(warm)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=170,
-        check=False,
-    )
+    done = run_python(code, str(n), str(warm), warnings_are_errors=True, timeout=170)
     assert done.returncode == 0, done.stderr
     result: dict[str, int] = json.loads(done.stdout)
     return result
@@ -270,15 +260,7 @@ print("exit")
 
 
 def test_interpreter_exit_with_threads_holding_frames() -> None:
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": storage.backend()}
-    done = subprocess.run(
-        [sys.executable, "-c", THREADS_AT_EXIT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(THREADS_AT_EXIT)
     assert (done.returncode, done.stdout.strip()) == (0, "exit"), done.stderr
     assert "Fatal" not in done.stderr
     assert "panicked" not in done.stderr
@@ -329,15 +311,7 @@ _core._debug_panic("uncaught in the main thread")
 
 
 def test_an_uncaught_panic_is_a_traceback_not_an_abort() -> None:
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": storage.backend()}
-    done = subprocess.run(
-        [sys.executable, "-c", PANIC_UNCAUGHT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(PANIC_UNCAUGHT)
     assert done.stdout.strip() == "still running 1"
     assert done.returncode == 1  # a Python traceback, not a signal (which would be < 0)
     assert "PanicException: uncaught in the main thread" in done.stderr

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import os
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from subproc import run_python
 
 import hyperparameter as hp
 from hyperparameter import storage
@@ -229,16 +229,8 @@ print("ok")
 
 
 def test_a_value_whose_finalizer_reads_the_store_can_leave_the_snapshot() -> None:
-    env = {**os.environ, "HYPERPARAMETER_BACKEND": storage.backend()}
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", DEL_READS_THE_STORE],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=30,
-            check=False,
-        )
+        done = run_python(DEL_READS_THE_STORE, timeout=30)
     except subprocess.TimeoutExpired:
         pytest.fail("deadlock: the process did not finish in 30 s")
     assert done.returncode == 0, done.stderr
