@@ -122,22 +122,25 @@ impl<V> EntryMap<V> {
     }
 
     /// The value stored under `hash`, checked against `key`.
+    #[inline]
     pub fn get(&self, hash: u64, key: &str) -> Result<Option<&V>, Collision> {
-        match self.index.get(&hash) {
-            None => Ok(None),
-            Some(&at) => {
-                let slot = &self.slots[at as usize];
-                let stored = self.key_of(slot);
-                if stored == key {
-                    Ok(Some(&slot.value))
-                } else {
-                    Err(Collision {
-                        hash,
-                        stored: stored.to_owned(),
-                        requested: key.to_owned(),
-                    })
-                }
-            }
+        let Some(&at) = self.index.get(&hash) else {
+            return Ok(None);
+        };
+        let slot = &self.slots[at as usize];
+        let start = slot.start as usize;
+        if self.keys.as_bytes().get(start..start + slot.len as usize) == Some(key.as_bytes()) {
+            return Ok(Some(&slot.value));
+        }
+        Err(self.collision(hash, slot, key))
+    }
+
+    #[cold]
+    fn collision(&self, hash: u64, slot: &Slot<V>, key: &str) -> Collision {
+        Collision {
+            hash,
+            stored: self.key_of(slot).to_owned(),
+            requested: key.to_owned(),
         }
     }
 
