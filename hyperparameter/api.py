@@ -59,11 +59,12 @@ class _Accessor:
 
     def _hp_value(self) -> Any:
         frame = _current(_TOP)
+        version = _VERSION[0]  # before the read: a freeze in between must not be cached as seen
         cache = self._hp_cache
-        if cache[0]() is frame and cache[1] == _VERSION[0]:
+        if cache[0]() is frame and cache[1] == version:
             return cache[2]
         v = _get(self._hp_hash, self._hp_key, _MISSING)
-        object.__setattr__(self, "_hp_cache", (_frame_ref(frame), _VERSION[0], v))
+        object.__setattr__(self, "_hp_cache", (_frame_ref(frame), version, v))
         return v
 
     def __getattr__(self, name: str) -> _Accessor:
@@ -85,12 +86,13 @@ class _Accessor:
 
     def __or__(self, default: D) -> D:
         frame = _current(_TOP)
+        version = _VERSION[0]  # before the read: a freeze in between must not be cached as seen
         cache = self._hp_cache
-        if cache[0]() is frame and cache[1] == _VERSION[0]:
+        if cache[0]() is frame and cache[1] == version:
             v = cache[2]
         else:
             v = _get(self._hp_hash, self._hp_key, _MISSING)
-            object.__setattr__(self, "_hp_cache", (_frame_ref(frame), _VERSION[0], v))
+            object.__setattr__(self, "_hp_cache", (_frame_ref(frame), version, v))
         if v is _MISSING:
             return default
         if type(v) is type(default):

@@ -148,13 +148,14 @@ class _Leaf:
         if obj is None:
             return self
         frame = _current(_TOP)
+        version = _VERSION[0]  # before the read: a freeze in between must not be cached as seen
         cache = self.cache
-        if cache[0]() is frame and cache[1] == _VERSION[0]:
+        if cache[0]() is frame and cache[1] == version:
             return cache[2]
         v = _get(self.hash, self.key, _MISSING)
         if v is _MISSING:
             raise MissingParameterError(self.key)
-        self.cache = (_frame_ref(frame), _VERSION[0], v)
+        self.cache = (_frame_ref(frame), version, v)
         return v
 
 

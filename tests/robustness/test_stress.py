@@ -235,3 +235,57 @@ def test_a_value_whose_finalizer_reads_the_store_can_leave_the_snapshot() -> Non
         pytest.fail("deadlock: the process did not finish in 30 s")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+# A thread switch can fall between a cached read's store lookup and the moment it files the
+# value; `_frame_ref` is a Python call there, so patching it stands in for the switch.
+
+
+def _freeze_elsewhere_during(module: Any, monkeypatch: pytest.MonkeyPatch, value: int) -> None:
+    real = module._frame_ref
+
+    def frame_ref(frame: Any) -> Any:
+        def other() -> None:
+            with hp.param_scope(x=value):
+                hp.param_scope.frozen()
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(timeout=30)
+        monkeypatch.setattr(module, "_frame_ref", real)
+        return real(frame)
+
+    monkeypatch.setattr(module, "_frame_ref", frame_ref)
+
+
+def test_a_freeze_racing_a_cached_read_is_never_cached_as_current(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hyperparameter import api
+
+    with hp.param_scope(x=1):
+        hp.param_scope.frozen()
+    acc = hp.param_scope.x
+    _freeze_elsewhere_during(api, monkeypatch, 2)
+    assert acc | 0 == 1  # the value when it was read
+    assert acc | 0 == 2  # the freeze that happened meanwhile is seen at once
+    assert acc() == 2
+
+
+def test_a_freeze_racing_a_typed_read_is_never_cached_as_current(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    from hyperparameter.schema import _views
+
+    @dataclasses.dataclass
+    class Cfg:
+        x: int = 0
+
+    with hp.param_scope(Cfg(x=1)):
+        hp.param_scope.frozen()
+    view: Any = _views.view_for(Cfg)
+    _freeze_elsewhere_during(_views, monkeypatch, 2)
+    assert view.x == 1
+    assert view.x == 2
