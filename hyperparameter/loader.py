@@ -350,6 +350,8 @@ def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) 
 def _dumpable_leaf(value: Any, fmt: Format, loc: Loc) -> Any:
     if type(value) is Raw:
         return untyped(value)
+    if isinstance(value, str) and type(value) is not str:  # a subclass: numpy.str_, a user type
+        value = str.__str__(value)
     if isinstance(value, PurePath):
         return str(value)
     if value is None and fmt == "toml":

@@ -143,6 +143,16 @@ def test_dump_writes_long_strings_that_load_back(fmt: str) -> None:
     assert hp.loads(hp.dump(cfg, format=fmt), fmt) == cfg  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("fmt", ["yaml", "toml", "json"])
+def test_dump_writes_string_subclasses_as_strings(fmt: str) -> None:
+    class Name(str):
+        pass
+
+    cfg = {"x": "X", "a": Name("cost: ${x}")}
+    text = hp.dump(cfg, format=fmt)  # type: ignore[arg-type]
+    assert hp.loads(text, fmt) == {"x": "X", "a": "cost: ${x}"}  # type: ignore[arg-type]
+
+
 def test_dump_defaults_to_yaml_and_checks_its_input() -> None:
     assert hp.dump({"a": {"b": [1, 2]}}) == "a:\n  b:\n  - 1\n  - 2\n"
     assert json.loads(hp.dump({"p": Path("x")}, format="json")) == {"p": "x"}
