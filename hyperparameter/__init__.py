@@ -25,7 +25,7 @@ from .errors import (
     SchemaError,
     ScopeError,
 )
-from .loader import dump, load, loads
+from .loader import Document, dump, load, loads
 from .schema._views import snapshot
 
 __version__ = "0.7.0"
@@ -39,6 +39,7 @@ __all__ = [
     "ConfigFileError",
     "ConfigValidationError",
     "ConversionError",
+    "Document",
     "HyperparameterError",
     "InterpolationError",
     "InvalidKeyError",

@@ -36,6 +36,7 @@ from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
+    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -129,6 +130,36 @@ def parse(data: bytes | str, fmt: Format, path: str) -> dict[str, Any]:
     if fmt == "json":
         return _parse_json(text, path)
     raise ValueError(f"unknown format {fmt!r}: expected 'yaml', 'toml' or 'json'")
+
+
+def select_document(data: bytes | str, index: int, path: str) -> str:
+    """The ``index``-th document (0-based; negative counts from the end) of a YAML stream, as
+    text that :func:`parse` and :func:`positions` read as one document: everything outside it
+    becomes blank lines, so lines and columns stay those of the whole file. The document's own
+    directives (``%TAG``) come with it; anchors never cross documents in YAML anyway."""
+    text = _decode(data, path)
+    ends: list[Any] = []  # where each document ends (after its `...`, if it has one)
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            if isinstance(event, DocumentEndEvent):
+                ends.append(event.end_mark)
+                if 0 <= index < len(ends):
+                    break  # what follows the chosen document is not read (it may be broken)
+    except YAMLError as e:
+        raise _yaml_error(e, text, path) from None
+    n = len(ends)
+    if n == 0 and index in (0, -1):
+        return text  # an empty stream: the empty document
+    if not -n <= index < n:
+        what = f"{n} document{'s' if n != 1 else ''}"
+        raise ConfigFileError(f"{what}: there is no document {index} (counting from 0)", path)
+    k = index % n
+    end: int = ends[k].index
+    if k == 0:
+        return text[:end]
+    start = ends[k - 1]
+    pad: str = "\n" * start.line + " " * start.column
+    return pad + text[start.index : end]
 
 
 def positions(data: bytes | str, fmt: Format, path: str) -> dict[Loc, Position]:
@@ -446,7 +477,7 @@ def _yaml_error(e: Exception, text: str, path: str) -> Exception:
     if isinstance(e, ComposerError) and e.problem == "but found another document":
         mark = e.problem_mark
         return ConfigFileError(
-            f"{_count_documents(text)} documents; a config file must be a single YAML document",
+            f"{_count_documents(text)} documents; {_ONE_DOCUMENT}",
             path,
             mark.line + 1,
             mark.column + 1,
@@ -470,6 +501,12 @@ def _yaml_error(e: Exception, text: str, path: str) -> Exception:
     if isinstance(e, YAMLError):
         return ConfigFileError(str(e).strip() or "invalid YAML", path)
     return e
+
+
+_ONE_DOCUMENT = (
+    "a config file must be a single YAML document (choose one: hp.Document(path, n), or "
+    "loads(..., document=n))"
+)
 
 
 def _count_documents(text: str) -> str:
@@ -639,10 +676,7 @@ class _Builder:
         elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                message = (
-                    f"{_count_documents(self.text)} documents; a config file must be a single "
-                    "YAML document"
-                )
+                message = f"{_count_documents(self.text)} documents; {_ONE_DOCUMENT}"
                 raise _Fail(message, event.start_mark)
 
     def finish(self) -> Any:

@@ -25,7 +25,7 @@ from ._coerce import Raw, untyped
 from .errors import ConfigFileError, ConfigValidationError, ErrorDetails, InterpolationError
 from .schema import adapter_for, is_schema, to_tree
 
-__all__ = ["dump", "load", "loads"]
+__all__ = ["Document", "dump", "load", "loads"]
 
 T = TypeVar("T")
 Format = Literal["yaml", "toml", "json"]
@@ -70,10 +70,54 @@ class _Layer:
         return self.name, 0, 0
 
 
+class Document(os.PathLike[str]):
+    """One document of a multi-document YAML file, as a source of :func:`load`::
+
+        cfg = hp.load("base.yaml", hp.Document("sweep.yaml", 2), schema=Train)
+
+    ``index`` counts from 0 (negative from the end). Messages name the file with the lines
+    and columns of the whole file. A TOML or JSON file is one document: 0 (or -1)."""
+
+    __slots__ = ("index", "path")
+
+    def __init__(self, path: str | os.PathLike[str], index: int) -> None:
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"Document index must be an int, not {type(index).__name__}")
+        self.path = os.fspath(path)
+        self.index = index
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __repr__(self) -> str:
+        return f"Document({self.path!r}, {self.index})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Document) and (other.path, other.index) == (self.path, self.index)
+
+    def __hash__(self) -> int:
+        return hash((Document, self.path, self.index))
+
+
+def _one_document(data: bytes | str, fmt: Format, index: int | None, name: str) -> bytes | str:
+    """``data`` reduced to its ``index``-th document (``None``: the whole text)."""
+    if index is None:
+        return data
+    if fmt == "yaml":
+        return _formats.select_document(data, index, name)
+    if index not in (0, -1):
+        raise ConfigFileError(
+            f"a {fmt.upper()} file is one document: there is no document {index}", name
+        )
+    return data
+
+
 def _file_layer(source: str | os.PathLike[str], fmt: Format | None, order: int) -> _Layer:
     name = os.fspath(source)
     kind = _formats.format_for(name, fmt)
-    data = _formats.read_bytes(name)
+    data: bytes | str = _formats.read_bytes(name)
+    if isinstance(source, Document):
+        data = _one_document(data, kind, source.index, name)
     return _Layer(name, "file", _formats.parse(data, kind, name), data, kind, order)
 
 
@@ -287,6 +331,7 @@ def loads(
     overrides: Sequence[str] = (),
     source: str = "<string>",
     interpolate: bool = True,
+    document: int | None = None,
 ) -> T: ...
 @overload
 def loads(
@@ -297,6 +342,7 @@ def loads(
     overrides: Sequence[str] = (),
     source: str = "<string>",
     interpolate: bool = True,
+    document: int | None = None,
 ) -> dict[str, Any]: ...
 def loads(
     text: str,
@@ -306,9 +352,12 @@ def loads(
     overrides: Sequence[str] = (),
     source: str = "<string>",
     interpolate: bool = True,
+    document: int | None = None,
 ) -> Any:
-    """Like :func:`load` for one document given as text; ``source`` names it in messages."""
+    """Like :func:`load` for one document given as text; ``source`` names it in messages.
+    ``document`` chooses one document of a multi-document YAML text (0-based)."""
     fmt = _formats.format_for(source, format)
+    text = _one_document(text, fmt, document, source)  # type: ignore[assignment]
     layer = _Layer(source, "file", _formats.parse(text, fmt, source), text, fmt)
     return _run([layer], schema, overrides, None, interpolate)
 

@@ -30,6 +30,7 @@ from hyperparameter.errors import ConfigFileError, Loc
 DATA = Path(__file__).parent / "data" / "formats"
 CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))
 HAS_CLIB = importlib.util.find_spec("_ruamel_yaml") is not None
+ONE_OF = " (choose one: hp.Document(path, n), or loads(..., document=n))"
 
 
 @pytest.fixture(params=["c", "pure"])
@@ -260,7 +261,7 @@ MESSAGES: list[tuple[Format, str, str]] = [
     (
         "yaml",
         "a: 1\n---\nb: 2\n",
-        "f:2:1: 2 documents; a config file must be a single YAML document",
+        "f:2:1: 2 documents; a config file must be a single YAML document" + ONE_OF,
     ),
     (
         "yaml",
@@ -525,7 +526,7 @@ CORPUS_EXPECTED: dict[str, str | None] = {
     "yaml/hydra-defaults-list-interpolation.yaml": None,
     "yaml/hydra-using-config-interpolation.yaml": None,
     "yaml/k8s-prometheus-adapter-multidoc.yaml": (
-        "14:1: 9 documents; a config file must be a single YAML document"
+        "14:1: 9 documents; a config file must be a single YAML document" + ONE_OF
     ),
     "yaml/ldm-cin-ldm-vq-f8.yaml": None,
     "yaml/litgpt-lightningcli-pretrain-tinyllama.yaml": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -261,3 +262,84 @@ def test_corpus_file_loads_or_fails_clearly(name: str) -> None:
         cfg = hp.load(path)
     assert isinstance(cfg, dict)
     assert cfg
+
+
+# ----------------------------------------------------------------------- multi-document YAML
+
+SWEEP = """\
+# a sweep: one run per document
+model: {lr: 0.1}
+run: base
+---
+model: {lr: 0.01}
+run: [not, a, string]
+...
+%TAG !e! tag:example.com,2000:
+# the third run
+---
+model: &m {lr: 0.001}
+run: !e!custom third
+"""
+
+
+@dataclasses.dataclass
+class _SweepModel:
+    lr: float = 0.0
+
+
+@dataclasses.dataclass
+class _Sweep:
+    model: _SweepModel = dataclasses.field(default_factory=_SweepModel)
+    run: str = ""
+
+
+def test_a_document_of_a_multi_document_file_is_chosen(tmp_path: Path) -> None:
+    path = write(tmp_path, "sweep.yaml", SWEEP)
+    with pytest.raises(hp.ConfigFileError, match=r"sweep.yaml:4:1: 3 documents; .*hp\.Document"):
+        hp.load(path)
+    assert hp.load(hp.Document(path, 0)) == {"model": {"lr": 0.1}, "run": "base"}
+    assert hp.load(hp.Document(path, 0), schema=_Sweep) == _Sweep(_SweepModel(0.1), "base")
+    assert hp.load(hp.Document(path, 1))["model"] == {"lr": 0.01}
+    base = write(tmp_path, "base.yaml", "run: base\nextra: 1\n")
+    cfg = hp.load(base, hp.Document(path, 1), overrides=["model.lr=0.5"])
+    assert cfg == {"run": ["not", "a", "string"], "extra": 1, "model": {"lr": 0.5}}
+
+
+def test_errors_in_a_chosen_document_name_the_lines_of_the_whole_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "sweep.yaml", SWEEP)
+    with pytest.raises(hp.ConfigValidationError) as info:
+        hp.load(hp.Document(path, 1), schema=_Sweep)
+    assert f"{path}:6:6: run: Input should be a valid string" in str(info.value)
+    # the third document's own %TAG directive comes with it; its tag is refused where it is
+    for index in (2, -1):
+        with pytest.raises(hp.ConfigFileError, match=r"sweep.yaml:12:6: unsupported tag"):
+            hp.load(hp.Document(path, index))
+
+
+def test_a_document_that_does_not_exist_is_a_file_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "sweep.yaml", SWEEP)
+    for index in (3, -4):
+        with pytest.raises(hp.ConfigFileError, match=f"3 documents: there is no document {index}"):
+            hp.load(hp.Document(path, index))
+    assert hp.load(hp.Document(write(tmp_path, "empty.yaml", ""), 0)) == {}
+    toml = write(tmp_path, "a.toml", "a = 1\n")
+    assert hp.load(hp.Document(toml, 0)) == {"a": 1}
+    with pytest.raises(hp.ConfigFileError, match="a TOML file is one document"):
+        hp.load(hp.Document(toml, 1))
+    with pytest.raises(TypeError, match="must be an int"):
+        hp.Document(path, "1")  # type: ignore[arg-type]
+
+
+def test_anchors_never_cross_documents(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", "a: &x 1\n---\nb: *x\n")
+    with pytest.raises(hp.ConfigFileError, match=r"a.yaml:3:4: .*undefined alias 'x'"):
+        hp.load(hp.Document(path, 1))
+
+
+def test_loads_chooses_a_document_too() -> None:
+    text = "a: 1\r\n---\r\na: 2\r\nb: [\r\n"
+    assert hp.loads(text, "yaml", document=0) == {"a": 1}
+    with pytest.raises(hp.ConfigFileError, match=r"<string>:5:1: "):
+        hp.loads(text, "yaml", document=1)  # lines counted in the whole text, CRLF too
+    assert hp.Document("x.yaml", 1) == hp.Document(Path("x.yaml"), 1)
+    assert repr(hp.Document("x.yaml", 1)) == "Document('x.yaml', 1)"

@@ -525,7 +525,10 @@ def test_a_bom_inside_the_text_is_not_a_bom() -> None:
 
 # ---------------------------------------------------------------------- multi-document
 
-SINGLE = "documents; a config file must be a single YAML document"
+SINGLE = (
+    "documents; a config file must be a single YAML document (choose one: "
+    "hp.Document(path, n), or loads(..., document=n))"
+)
 
 
 @pytest.mark.parametrize(
