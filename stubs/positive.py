@@ -12,6 +12,8 @@ cfg = hp.load("train.yaml", schema=Train)
 assert_type(cfg, Train)
 assert_type(hp.load("train.yaml"), dict[str, Any])
 assert_type(hp.loads("a: 1", "yaml", schema=Model), Model)
+assert_type(hp.load(hp.Document("sweep.yaml", 2), schema=Train), Train)
+assert_type(hp.loads("a: 1\n---\na: 2", "yaml", document=1), dict[str, Any])
 
 with hp.param_scope(cfg) as ps:
     assert_type(ps, Train)
