@@ -134,6 +134,36 @@ def test_random_text_loads_or_fails_cleanly(fmt: str) -> None:
     check()
 
 
+def test_random_multi_document_text_loads_a_document_or_fails_cleanly() -> None:
+    documents = st.lists(st.sampled_from([*SNIPPETS, "a: 1", "b: &x [1]", "c: *x"]), max_size=12)
+
+    @BOUNDED
+    @given(
+        st.lists(documents.map("".join), min_size=1, max_size=4),
+        st.sampled_from(["---\n", "...\n---\n", "\n---\n", "--- "]),
+        st.integers(-5, 5),
+    )
+    def check(parts: list[str], separator: str, index: int) -> None:
+        text = separator.join(parts)
+        failure: Exception | None = None
+        try:
+            chosen = hp.loads(text, "yaml", source="f", document=index)
+        except ALLOWED as e:
+            failure = e
+        if isinstance(failure, ConfigFileError):
+            assert str(failure).startswith("f")
+            return
+        if failure is not None:
+            assert isinstance(failure, hp.ConfigValidationError)
+            assert all(x["type"] == "interpolation" for x in failure.errors())
+            return
+        assert isinstance(chosen, dict)
+        if index == 0 and "---" not in text and "..." not in text:
+            assert chosen == hp.loads(text, "yaml", source="f")  # one document: the same
+
+    check()
+
+
 @pytest.mark.parametrize("suffix", ["yaml", "toml", "json"])
 def test_random_bytes_load_or_fail_cleanly(suffix: str, tmp_path: Any) -> None:
     path = tmp_path / f"f.{suffix}"
