@@ -297,15 +297,11 @@ class Resolution:
 
 
 def _target(holder: Loc, ref: Any) -> Loc | None:
-    if ref.dots == 0:
-        base: Loc = ()
-    else:
-        container = holder[:-1]
-        up = ref.dots - 1
-        if up > len(container):
-            return None
-        base = container[: len(container) - up]
-    return (*base, *(int(p) if p.isdigit() else p for p in ref.path))
+    base = _interpolate.ref_base(holder, ref)
+    if base is None:
+        return None
+    index = _interpolate._index
+    return (*base, *(p if (i := index(p)) is None else i for p in ref.path))
 
 
 def resolve(

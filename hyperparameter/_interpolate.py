@@ -363,14 +363,9 @@ class _Resolver:
             if part.default == ("null",):
                 return None
             return self._join(loc, part.default)
-        if part.dots == 0:
-            base: Loc = ()
-        else:
-            container = loc[:-1]
-            up = part.dots - 1
-            if up > len(container):
-                raise _Error(f"{part.text} goes above the top level", [])
-            base = container[: len(container) - up]
+        base = ref_base(loc, part)
+        if base is None:
+            raise _Error(f"{part.text} goes above the top level", [])
         return self._lookup(base, part)
 
     def _lookup(self, base: Loc, ref: _Ref) -> Any:
@@ -476,6 +471,19 @@ class _Resolver:
 def _short(text: str, limit: int = 200) -> str:
     """``text``, cut to ``limit`` characters for a message."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def ref_base(holder: Loc, ref: _Ref) -> Loc | None:
+    """Where the path of ``ref``, written in the value at ``holder``, starts: ``()`` for an
+    absolute reference, the holding container for ``${.x}``, one level up per further dot;
+    ``None`` above the top level."""
+    if ref.dots == 0:
+        return ()
+    container = holder[:-1]
+    up = ref.dots - 1
+    if up > len(container):
+        return None
+    return container[: len(container) - up]
 
 
 def _index(segment: str) -> int | None:
