@@ -145,7 +145,8 @@ class TModel:
 
 @dataclasses.dataclass
 class TCfg:
-    """The typed-view case's schema (module level: its annotations must resolve)."""
+    """The dataclass chain's and the typed-view case's schema (module level: its annotations
+    must resolve)."""
 
     model: TModel = dataclasses.field(default_factory=TModel)
 
@@ -159,18 +160,6 @@ def build() -> tuple[list[Case], dict[str, str]]:
 
     missing: dict[str, str] = {}
     cases: list[Case] = []
-
-    @dataclasses.dataclass
-    class DLayers:
-        size: int = 3
-
-    @dataclasses.dataclass
-    class DModel:
-        layers: DLayers = dataclasses.field(default_factory=DLayers)
-
-    @dataclasses.dataclass
-    class DCfg:
-        model: DModel = dataclasses.field(default_factory=DModel)
 
     class PLayers(BaseModel):
         size: int = 3
@@ -191,7 +180,7 @@ def build() -> tuple[list[Case], dict[str, str]]:
     cases += [
         Case("local", "plain local variable read", "read", "r = x", {"x": 3}, expect=3),
         Case("dataclass", "dataclass chain `cfg.model.layers.size`", "read",
-             "r = cfg.model.layers.size", {"cfg": DCfg()}, expect=3),
+             "r = cfg.model.layers.size", {"cfg": TCfg()}, expect=3),
         Case("pydantic", "pydantic v2 chain `cfg.model.layers.size`", "read",
              "r = cfg.model.layers.size", {"cfg": PCfg()}, expect=3),
         Case("dict", 'flat dict `d["model.layers.size"]`', "read",
