@@ -85,6 +85,7 @@ class _Accessor:
         _write(f"{self._hp_key}.{name}", value)
 
     def __or__(self, default: D) -> D:
+        # `_hp_value`, inlined: `acc | default` is the hottest read and a call costs ~40 ns.
         frame = _current(_TOP)
         version = _VERSION[0]  # before the read: a freeze in between must not be cached as seen
         cache = self._hp_cache
