@@ -8,9 +8,13 @@ innermost frame by a copy (copy-on-write), so whoever inherited the old frame ne
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from contextvars import ContextVar, Token
-from typing import Any
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from functools import partial
+from io import IOBase
+from operator import attrgetter, call
+from typing import Any, NoReturn
 
 from ._keys import xxh64 as _xxh64
 
@@ -37,30 +41,40 @@ _Entries = dict[int, tuple[str, Any]]
 
 
 class Frame:
-    """One frame of the chain, as held by the context variable."""
+    """One frame of the chain, as held by the context variable.
 
-    __slots__ = ("__weakref__", "bound", "depth", "entries", "opaque", "parent", "serial")
+    A frame knows who entered it (``owner``) and what was current before (``parent``, the
+    frame under it or ``TOP``): leaving it restores ``parent``, so a scope object keeps no
+    state of its own and any number of threads and tasks can enter one object at once.
+    """
+
+    __slots__ = ("__weakref__", "bound", "depth", "entries", "opaque", "owner", "parent")
 
     def __init__(
         self,
-        parent: Frame | None,
+        parent: Any,
         entries: _Entries,
         opaque: bool,
-        serial: int,
+        owner: Any,
         bound: tuple[Any, ...] | None = None,
     ) -> None:
         self.parent = parent
         self.entries = entries
         self.opaque = opaque
-        self.serial = serial
+        self.owner = owner
         self.bound = bound
-        self.depth: int = 1 if parent is None else parent.depth + 1
+        self.depth: int = 1 if parent is _TOP else parent.depth + 1
 
     def __len__(self) -> int:
         return len(self.entries)
 
+    def replaced(self, entries: _Entries, opaque: bool) -> Frame:
+        """The same frame with another table (a write or a clear)."""
+        return Frame(self.parent, entries, opaque, self.owner, self.bound)
 
-_var: ContextVar[Frame] = ContextVar("hyperparameter.unbound")
+
+_var: ContextVar[Any] = ContextVar("hyperparameter.unbound")
+_TOP: Any = object()
 _bound = False
 _hashes: dict[str, int] = {}
 _ItemsFn = Callable[[tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int, str, Any]], Any, Any]]
@@ -69,23 +83,24 @@ _items_fn: _ItemsFn
 _validate_fn: _ValidateFn
 _scope_error: type[Exception] = RuntimeError
 _snapshot: _Entries | None = None
-_serials = itertools.count(1)
 
 
 def bind(
     var: ContextVar[Any],
+    top: Any,
     scope_error: type[Exception],
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
     items_fn: _ItemsFn,
     validate_fn: _ValidateFn,
 ) -> None:
-    """Registers the context variable, the exception classes, the key-hash cache, the
-    general scope-items builder and the typed-scope validator; called once by storage.py."""
-    global _var, _scope_error, _bound, _hashes, _items_fn, _validate_fn
+    """Registers the context variable and what it holds outside every scope, the exception
+    classes, the key-hash cache, the general scope-items builder and the typed-scope validator;
+    called once by storage.py."""
+    global _var, _TOP, _scope_error, _bound, _hashes, _items_fn, _validate_fn
     if _bound:
         raise RuntimeError("hyperparameter._fallback is already bound")
-    _var, _bound = var, True
+    _var, _TOP, _bound = var, top, True
     _scope_error = scope_error
     _hashes = hashes
     _items_fn = items_fn
@@ -93,7 +108,8 @@ def bind(
 
 
 def _current() -> Frame | None:
-    return _var.get(None)
+    f = _var.get(_TOP)
+    return None if f is _TOP else f
 
 
 def _collision(h: int, stored: str, requested: str) -> Exception:
@@ -102,8 +118,8 @@ def _collision(h: int, stored: str, requested: str) -> Exception:
 
 def get(hash: int, key: str, default: Any) -> Any:
     """The value stored under ``key`` (with its precomputed ``hash``), or ``default``."""
-    f = _var.get(None)
-    while f is not None:
+    f = _var.get(_TOP)
+    while f is not _TOP:
         e = f.entries.get(hash)
         if e is not None:
             if e[0] is key or e[0] == key:
@@ -131,30 +147,133 @@ def _insert(entries: _Entries, h: int | None, key: str, value: Any) -> None:
     entries[h] = (key, value)
 
 
-def enter(items: list[tuple[int, str, Any]], opaque: bool) -> tuple[Token[Frame], int]:
-    """Pushes a frame holding ``items``; returns ``(token, serial)``."""
-    entries: _Entries = {}
-    for h, key, value in items:
-        _insert(entries, h, key, value)
-    serial = next(_serials)
-    cur = _current()
-    bound = cur.bound if cur is not None else None
-    return _var.set(Frame(cur, entries, opaque, serial, bound)), serial
+def _push(entries: _Entries, opaque: bool, owner: Any, binding: tuple[Any, ...] | None) -> Frame:
+    """The frame that entering ``entries`` for ``owner`` pushes on the current context."""
+    cur = _var.get(_TOP)
+    outer = None if cur is _TOP else cur.bound
+    bound = outer + binding if outer and binding else outer or binding
+    return Frame(cur, entries, opaque, owner, bound)
 
 
-def exit(token: Token[Frame], serial: int) -> None:
-    """Pops the frame entered with ``serial``, restoring the context through ``token``."""
-    cur = _current()
-    if cur is None or cur.serial != serial:
+def _entered_by(owner: Any) -> bool:
+    f = _var.get(_TOP)
+    while f is not _TOP:
+        if f.owner is owner:
+            return True
+        f = f.parent
+    return False
+
+
+def _unbalanced(owner: Any) -> NoReturn:
+    if _entered_by(owner):
         raise _scope_error(
             "unbalanced scope exit: the scope being left is not the innermost one "
             "(scopes must exit in reverse order of entering, in the thread or task that "
             "entered them)"
         )
-    try:
-        _var.reset(token)
-    except (ValueError, RuntimeError) as e:
-        raise _scope_error(f"cannot exit scope: {e}") from None
+    raise _scope_error("scope exited without being entered (in this thread or task)")
+
+
+def enter(items: list[tuple[int, str, Any]], opaque: bool, owner: Any) -> None:
+    """Pushes a frame holding ``items`` for ``owner``, which :func:`exit` must name."""
+    entries: _Entries = {}
+    for h, key, value in items:
+        _insert(entries, h, key, value)
+    _var.set(_push(entries, opaque, owner, None))
+
+
+def exit(owner: Any) -> None:
+    """Leaves the innermost frame of this context, which ``owner`` must have entered."""
+    cur = _var.get(_TOP)
+    if cur is _TOP or cur.owner is not owner:
+        _unbalanced(owner)
+    _var.set(cur.parent)
+
+
+# ------------------------------------------------------------------ interrupt-safe with
+#
+# A signal handler (KeyboardInterrupt) runs between bytecodes: at the start of every Python
+# function and after every call a Python function makes. If it ran after `__enter__` set the
+# context but before `__enter__` returned, the `with` statement would never call `__exit__`;
+# if it ran at the start of `__exit__`, nothing would be left. So neither may run bytecode
+# around the state change: each is a callable made of C functions (the native store's are
+# native methods). Python code runs only where nothing has changed yet: in the descriptors'
+# `__get__` (the `with` statement looks both methods up before entering) and in `_prepare`,
+# which `__enter__`'s chain calls before it sets the variable.
+
+_OWNER_OF = ("owner",)
+_PARENT = attrgetter("parent")
+_NO_OWNER = (None,)
+
+
+class _Owned(dict[Any, Any]):
+    """``{scope marker: ContextVar.set}``: looking up the innermost frame's owner gives the
+    setter that restores its parent, or raises the ``ScopeError`` of an unbalanced exit."""
+
+    __slots__ = ("owner",)
+    owner: Any
+
+    def __missing__(self, key: Any) -> NoReturn:
+        _unbalanced(self.owner)
+
+
+class _Closer(IOBase):
+    """A C ``__exit__`` that calls ``close`` (``io.IOBase.__exit__`` takes the three arguments
+    of the ``with`` statement and calls ``self.close()``): ``close`` is set per exit to the
+    chain that leaves the frame. ``closed`` is true so that finalizing never calls it."""
+
+    closed = True
+
+
+def _prepare(scope: Scope) -> Iterator[Any]:
+    """What entering ``scope`` will do, decided without changing anything: the frame, and a
+    one-item iterator that sets it and gives what ``__enter__`` returns."""
+    entries = scope._hp_s_entries
+    cur = _var.get(_TOP)
+    outer = None if cur is _TOP else cur.bound
+    if outer is not None and entries:
+        # Under a typed scope, what this scope sets is checked (and coerced) on entering.
+        items = [(h, k, v) for h, (k, v) in entries.items()]
+        entries = {h: (k, v) for h, k, v in _validate_fn(outer, items)}
+    frame = _push(entries, scope._hp_s_opaque, scope._hp_s_owned.owner, scope._hp_s_binding)
+    view = scope._hp_s_view
+    result = scope if view is None else view
+    return itertools.islice(itertools.chain(map(_var.set, (frame,)), (result,)), 1, None)
+
+
+class _Enter:
+    """``Scope.__enter__``: a fresh one-shot C callable per lookup (see above)."""
+
+    def __get__(self, scope: Scope | None, cls: type | None = None) -> Any:
+        if scope is None:
+            return self
+        return partial(next, itertools.chain.from_iterable(map(_prepare, (scope,))))
+
+    def __call__(self, scope: Scope) -> Any:
+        # `type(cm).__enter__(cm)`, as contextlib.ExitStack calls it
+        return self.__get__(scope)()
+
+
+class _Exit:
+    """``Scope.__exit__``: a fresh C callable per lookup (see above)."""
+
+    def __get__(self, scope: Scope | None, cls: type | None = None) -> Any:
+        if scope is None:
+            return self
+        owned = scope._hp_s_owned
+        current = (_TOP,)
+        setters = map(
+            owned.__getitem__,
+            map(getattr, map(_var.get, current), _OWNER_OF, _NO_OWNER),
+        )
+        parents = map(_PARENT, map(_var.get, current))
+        closer = _Closer()
+        closer.close = partial(deque, map(call, setters, parents), 0)  # type: ignore[method-assign, assignment]
+        return closer.__exit__
+
+    def __call__(self, scope: Scope, *exc: object) -> Any:
+        # `type(cm).__exit__(cm, *exc)`, as contextlib.ExitStack calls it
+        return self.__get__(scope)(*exc)
 
 
 _SCALARS = frozenset({int, float, str, bool, type(None)})
@@ -163,18 +282,19 @@ _SCALARS = frozenset({int, float, str, bool, type(None)})
 class Scope:
     """The base of ``param_scope(...)`` objects: the parameters a scope sets, and entering and
     leaving it. Known keys with scalar values are taken directly; the rest goes through
-    ``_keys.scope_items``. The entry table is built once and shared by every frame entered."""
+    ``_keys.scope_items``. The entry table is built once and shared by every frame entered;
+    nothing in the object changes while it is entered."""
 
     __slots__ = (
         "_hp_s_binding",
         "_hp_s_entries",
         "_hp_s_opaque",
-        "_hp_s_tokens",
+        "_hp_s_owned",
         "_hp_s_view",
     )
     _hp_s_entries: _Entries
     _hp_s_opaque: bool
-    _hp_s_tokens: list[tuple[Token[Frame], int]]
+    _hp_s_owned: _Owned
     _hp_s_binding: tuple[Any, ...] | None
     _hp_s_view: Any
 
@@ -197,38 +317,21 @@ class Scope:
                 items = items.items()
             for h, k, v in items:
                 _insert(entries, h, k, v)
+        # Frames name their owner by a marker of its own, so a frame never keeps the scope
+        # object (and its typed view) alive, and the lookup table holds no cycle.
+        owned = _Owned()
+        marker = object()
+        owned.owner = marker
+        owned[marker] = _var.set
         object.__setattr__(self, "_hp_s_entries", entries)
         object.__setattr__(self, "_hp_s_opaque", False)
-        object.__setattr__(self, "_hp_s_tokens", [])
+        object.__setattr__(self, "_hp_s_owned", owned)
         object.__setattr__(self, "_hp_s_binding", binding)
         object.__setattr__(self, "_hp_s_view", view)
         return self
 
-    def __enter__(self) -> Any:
-        cur = _var.get(None)
-        entries = self._hp_s_entries
-        outer = cur.bound if cur is not None else None
-        if outer is not None and entries:
-            # Under a typed scope, what this scope sets is checked (and coerced) on entering.
-            entries = {}
-            items = [(h, k, v) for h, (k, v) in self._hp_s_entries.items()]
-            for h, k, v in _validate_fn(outer, items):
-                entries[h] = (k, v)
-        binding = self._hp_s_binding
-        bound = outer + binding if outer and binding else outer or binding
-        serial = next(_serials)
-        frame = Frame(cur, entries, self._hp_s_opaque, serial, bound)
-        self._hp_s_tokens.append((_var.set(frame), serial))
-        view = self._hp_s_view
-        return self if view is None else view
-
-    def __exit__(self, *exc: object) -> None:
-        tokens = self._hp_s_tokens
-        if not tokens:
-            raise _scope_error("param_scope exited without being entered")
-        token, serial = tokens[-1]
-        exit(token, serial)
-        tokens.pop()
+    __enter__ = _Enter()
+    __exit__ = _Exit()
 
     def _hp_make_opaque(self) -> None:
         """Makes this scope hide every inherited key (``param_scope.empty``)."""
@@ -238,6 +341,23 @@ class Scope:
         """The keys this scope sets, sorted."""
         return sorted(k for k, _ in self._hp_s_entries.values())
 
+    def _hp_entered(self) -> bool:
+        """Is this scope entered in the current context (a frame of the chain is its own)?"""
+        return _entered_by(self._hp_s_owned.owner)
+
+    def _hp_own(self, hash: int, key: str, default: Any) -> Any:
+        """The value this scope itself sets for ``key`` (with its ``hash``), or ``default``."""
+        e = self._hp_s_entries.get(hash)
+        if e is None:
+            return default
+        if e[0] == key:
+            return e[1]
+        raise _collision(hash, e[0], key)
+
+    def _hp_items(self) -> list[tuple[str, Any]]:
+        """Every ``(key, value)`` this scope itself sets."""
+        return list(self._hp_s_entries.values())
+
 
 def put(hash: int, key: str, value: Any) -> None:
     """Writes ``key`` into the innermost frame (copy-on-write), or a new root frame."""
@@ -245,26 +365,26 @@ def put(hash: int, key: str, value: Any) -> None:
     if cur is None:
         entries: _Entries = {}
         _insert(entries, hash, key, value)
-        _var.set(Frame(None, entries, False, next(_serials)))
+        _var.set(Frame(_TOP, entries, False, None))
         return
     entries = dict(cur.entries)
     _insert(entries, hash, key, value)
-    _var.set(Frame(cur.parent, entries, cur.opaque, cur.serial, cur.bound))
+    _var.set(cur.replaced(entries, cur.opaque))
 
 
 def clear() -> None:
     """Hides every effective key until the innermost frame's scope ends."""
     cur = _current()
     if cur is None:
-        _var.set(Frame(None, {}, True, next(_serials)))
+        _var.set(Frame(_TOP, {}, True, None))
     else:
-        _var.set(Frame(cur.parent, {}, True, cur.serial, cur.bound))
+        _var.set(cur.replaced({}, True))
 
 
 def _effective_entries() -> _Entries:
     out: _Entries = {}
-    f = _current()
-    while f is not None:
+    f = _var.get(_TOP)
+    while f is not _TOP:
         for h, e in f.entries.items():
             out.setdefault(h, e)
         if f.opaque:

@@ -68,6 +68,10 @@ _impl, _backend = _select()
 #: every thread starts without one.
 CURRENT_FRAME: ContextVar[Any] = ContextVar("hyperparameter.frame")
 
+#: What ``CURRENT_FRAME.get(TOP)`` gives outside every scope: the variable is unset there, or,
+#: once a scope has been left, set to this object (leaving restores what was current before).
+TOP: Any = object()
+
 
 def _validate_items(
     bound: Any, items: list[tuple[int | None, str, Any]]
@@ -78,7 +82,13 @@ def _validate_items(
 
 
 _impl.bind(
-    CURRENT_FRAME, ScopeError, InvalidKeyError, _keys._HASHES, _keys.scope_items, _validate_items
+    CURRENT_FRAME,
+    TOP,
+    ScopeError,
+    InvalidKeyError,
+    _keys._HASHES,
+    _keys.scope_items,
+    _validate_items,
 )
 
 has_rust_backend: bool = _backend == "rust"
@@ -95,9 +105,6 @@ effective = _impl.effective
 #: Bumped whenever the frozen snapshot changes. Frames are immutable, so (current frame object,
 #: snapshot version) determines every read: accessors and ``auto_param`` cache on it.
 SNAPSHOT_VERSION: list[int] = [0]
-
-#: What ``CURRENT_FRAME.get(TOP)`` gives outside every scope (the variable is never set to it).
-TOP: Any = object()
 
 
 def _top() -> Any:
@@ -171,26 +178,20 @@ class TLSKVStorage:
 
     ``enter()`` pushes an empty frame, ``put`` writes into the innermost frame, ``get`` reads
     through every frame (``MissingParameterError``, a ``KeyError``, when no frame has the key),
-    and ``exit()`` pops the frame this object pushed, dropping what was written in it.
+    and ``exit()`` pops the innermost frame, which this object must have pushed, dropping what
+    was written in it. The object keeps no state: threads and tasks may share one.
     """
 
-    __slots__ = ("_stack",)
-
-    def __init__(self) -> None:
-        self._stack: list[tuple[Any, int]] = []
+    __slots__ = ("__weakref__",)
 
     def enter(self) -> TLSKVStorage:
         """Pushes an empty frame; returns ``self``."""
-        self._stack.append(enter([], False))
+        enter([], False, self)
         return self
 
     def exit(self) -> None:
-        """Pops the frame pushed by the matching :meth:`enter`."""
-        if not self._stack:
-            raise ScopeError("TLSKVStorage.exit() without a matching enter()")
-        token, serial = self._stack[-1]
-        exit(token, serial)
-        self._stack.pop()
+        """Pops the innermost frame, pushed by :meth:`enter` of this object."""
+        exit(self)
 
     def get(self, key: str) -> Any:
         """The effective value of ``key``."""

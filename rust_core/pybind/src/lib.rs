@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::ptr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use hp_store::{Collision, EntryMap, Frame, Store};
@@ -28,11 +28,12 @@ impl Clone for Val {
         Python::attach(|py| Val(self.0.clone_ref(py)))
     }
 }
-static SERIAL: AtomicU64 = AtomicU64::new(1);
-
 /// What `bind` registers: the context variable and the exception classes of `errors.py`.
 struct Binding {
     var: Py<PyAny>,
+    /// `storage.TOP`: what the variable holds outside every scope once a scope has been left
+    /// (exit restores the object that was current before, and "unset" is not an object).
+    top: Py<PyAny>,
     scope_error: Py<PyType>,
     invalid_key_error: Py<PyType>,
     /// `_keys._HASHES`: validated key -> hash. Python owns validation and the hash cache
@@ -49,13 +50,22 @@ struct Binding {
 static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
 
 /// One frame of the chain, as held by the context variable.
+///
+/// A frame knows who pushed it and what was current before, so leaving a scope needs no state
+/// in the scope object: one object can be entered by any number of threads and tasks at once,
+/// each leaving its own frame in its own context. Copy-on-write writes keep both.
 #[pyclass(frozen, weakref, name = "Frame", module = "hyperparameter._core")]
 struct PyFrame {
     frame: Arc<PyFrameInner>,
-    serial: u64,
     /// The schemas bound by typed scopes at or outside this frame (a Python tuple), whose
     /// keys every inner scope and write is validated against; `None` when there are none.
     bound: Option<Py<PyAny>>,
+    /// The scope object (or `TLSKVStorage`) that entered this frame; `None` for a root frame
+    /// made by a bare write outside every scope.
+    owner: Option<Py<PyAny>>,
+    /// What the context pointed at before this frame was entered (a frame, or `TOP`): what
+    /// leaving it restores.
+    before: Py<PyAny>,
 }
 
 #[pymethods]
@@ -66,14 +76,24 @@ impl PyFrame {
         self.frame.depth()
     }
 
-    /// Identifies the scope that entered this frame (kept across copy-on-write writes).
-    #[getter]
-    fn serial(&self) -> u64 {
-        self.serial
-    }
-
     fn __len__(&self) -> usize {
         self.frame.len()
+    }
+}
+
+impl PyFrame {
+    fn owned_by(&self, owner: &Bound<'_, PyAny>) -> bool {
+        self.owner.as_ref().is_some_and(|o| o.is(owner))
+    }
+
+    /// The same frame with another table (a write or a clear), owner and origin kept.
+    fn replaced(&self, py: Python<'_>, frame: PyFrameInner) -> PyFrame {
+        PyFrame {
+            frame: Arc::new(frame),
+            bound: self.bound.as_ref().map(|b| b.clone_ref(py)),
+            owner: self.owner.as_ref().map(|o| o.clone_ref(py)),
+            before: self.before.clone_ref(py),
+        }
     }
 }
 
@@ -104,34 +124,114 @@ fn current<'py>(py: Python<'py>) -> PyResult<Option<Bound<'py, PyFrame>>> {
     }
     // SAFETY: `out` is a new, non-null reference returned by PyContextVar_Get.
     let obj = unsafe { Bound::from_owned_ptr(py, out) };
-    if obj.is_none() {
+    if obj.is(&bound(py)?.top) {
         return Ok(None);
     }
     Ok(Some(obj.cast_into::<PyFrame>()?))
 }
 
-/// Points the current context at `frame`; returns the `contextvars.Token`.
-fn set_current<'py>(py: Python<'py>, frame: PyFrame) -> PyResult<Bound<'py, PyAny>> {
+/// Points the current context at `obj` (a frame, or `TOP`).
+fn set_var(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<()> {
     let var = &bound(py)?.var;
-    let obj = Bound::new(py, frame)?;
-    // SAFETY: `var` is a ContextVar; PyContextVar_Set returns a new reference or NULL on error.
+    // SAFETY: `var` is a ContextVar; PyContextVar_Set returns a new reference (the token, which
+    // nothing needs: leaving a scope restores the frame's `before`) or NULL on error.
     let token = unsafe { ffi::PyContextVar_Set(var.as_ptr(), obj.as_ptr()) };
     if token.is_null() {
         return Err(PyErr::fetch(py));
     }
-    // SAFETY: non-null new reference.
-    Ok(unsafe { Bound::from_owned_ptr(py, token) })
+    // SAFETY: non-null new reference, released at once.
+    unsafe { ffi::Py_DECREF(token) };
+    Ok(())
 }
 
-fn next_serial() -> u64 {
-    SERIAL.fetch_add(1, Ordering::Relaxed)
+/// Points the current context at a new frame.
+fn set_current(py: Python<'_>, frame: PyFrame) -> PyResult<()> {
+    set_var(py, Bound::new(py, frame)?.as_any())
+}
+
+/// The current context's frame object, or `TOP` outside every scope.
+fn current_obj(py: Python<'_>) -> PyResult<(Py<PyAny>, Option<Bound<'_, PyFrame>>)> {
+    match current(py)? {
+        Some(f) => Ok((f.clone().into_any().unbind(), Some(f))),
+        None => Ok((bound(py)?.top.clone_ref(py), None)),
+    }
+}
+
+/// Pushes a frame holding `entries` for `owner` on the current context.
+fn push_frame(
+    py: Python<'_>,
+    entries: Arc<EntryMap<Val>>,
+    opaque: bool,
+    owner: &Bound<'_, PyAny>,
+    binding: Option<&Py<PyAny>>,
+) -> PyResult<()> {
+    let (before, cur) = current_obj(py)?;
+    let parent = cur.as_ref().map(|f| Arc::clone(&f.get().frame));
+    let outer = cur
+        .as_ref()
+        .and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
+    let bound_here = match (outer, binding) {
+        (Some(o), Some(b)) => Some(o.bind(py).add(b.bind(py))?.unbind()),
+        (Some(o), None) => Some(o),
+        (None, Some(b)) => Some(b.clone_ref(py)),
+        (None, None) => None,
+    };
+    set_current(
+        py,
+        PyFrame {
+            frame: Arc::new(Frame::with_shared(parent, entries, opaque)),
+            bound: bound_here,
+            owner: Some(owner.clone().unbind()),
+            before,
+        },
+    )
+}
+
+/// Is a frame of the current chain entered by `owner`?
+fn entered_by(py: Python<'_>, owner: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let mut f = current(py)?;
+    let top = &bound(py)?.top;
+    while let Some(frame) = f {
+        let frame = frame.get();
+        if frame.owned_by(owner) {
+            return Ok(true);
+        }
+        let before = frame.before.bind(py);
+        if before.is(top) {
+            return Ok(false);
+        }
+        f = Some(before.cast::<PyFrame>()?.clone());
+    }
+    Ok(false)
+}
+
+/// Leaves the innermost frame, which `owner` must have entered: the context points again at
+/// what was current before it.
+fn pop_frame(py: Python<'_>, owner: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Some(f) = current(py)? {
+        if f.get().owned_by(owner) {
+            return set_var(py, f.get().before.bind(py));
+        }
+    }
+    let message = if entered_by(py, owner)? {
+        "unbalanced scope exit: the scope being left is not the innermost one \
+         (scopes must exit in reverse order of entering, in the thread or task that entered them)"
+    } else {
+        "scope exited without being entered (in this thread or task)"
+    };
+    Err(PyErr::from_type(
+        bound(py)?.scope_error.bind(py).clone(),
+        message,
+    ))
 }
 
 /// Registers the context variable and the exception classes; called once by `storage.py`.
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 fn bind(
     py: Python<'_>,
     var: Bound<'_, PyAny>,
+    top: Bound<'_, PyAny>,
     scope_error: Bound<'_, PyType>,
     invalid_key_error: Bound<'_, PyType>,
     hashes: Bound<'_, PyDict>,
@@ -146,6 +246,7 @@ fn bind(
     }
     let b = Binding {
         var: var.unbind(),
+        top: top.unbind(),
         scope_error: scope_error.unbind(),
         invalid_key_error: invalid_key_error.unbind(),
         hashes: hashes.unbind(),
@@ -174,92 +275,43 @@ fn get(py: Python<'_>, hash: u64, key: &str, default: Py<PyAny>) -> PyResult<Py<
 
 type Item = (u64, String, Py<PyAny>);
 
-/// Pushes a frame holding `items` on the current context; returns `(token, serial)`.
-fn push<'py, 'a>(
-    py: Python<'py>,
-    items: impl IntoIterator<Item = (u64, &'a str, Py<PyAny>)>,
+/// Pushes a frame holding `items` (`(hash, key, value)` tuples) for `owner`, which
+/// [`exit`] must name to leave it (`TLSKVStorage` uses itself).
+#[pyfunction]
+fn enter(
+    py: Python<'_>,
+    items: &Bound<'_, PyList>,
     opaque: bool,
-) -> PyResult<(Bound<'py, PyAny>, u64)> {
-    let cur = current(py)?;
-    let parent = cur.as_ref().map(|f| Arc::clone(&f.get().frame));
-    let bound = cur
-        .as_ref()
-        .and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
-    let mut frame = Frame::new(parent, opaque);
+    owner: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let items: Vec<Item> = items.extract()?;
+    let mut entries = EntryMap::with_capacity(items.len());
     for (hash, key, value) in items {
-        frame
-            .insert(hash, key, Val(value))
+        entries
+            .insert(hash, &key, Val(value))
             .map_err(|e| collision(py, e))?;
     }
-    let serial = next_serial();
-    let token = set_current(
-        py,
-        PyFrame {
-            frame: Arc::new(frame),
-            serial,
-            bound,
-        },
-    )?;
-    Ok((token, serial))
+    push_frame(py, Arc::new(entries), opaque, owner, None)
 }
 
-/// Pushes a frame holding `items` (`(hash, key, value)` tuples); returns `(token, serial)`.
+/// Leaves the innermost frame of this context, which `owner` must have entered.
 #[pyfunction]
-fn enter<'py>(
-    py: Python<'py>,
-    items: &Bound<'py, PyList>,
-    opaque: bool,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let items: Vec<Item> = items.extract()?;
-    let (token, serial) = push(
-        py,
-        items
-            .iter()
-            .map(|(h, k, v)| (*h, k.as_str(), v.clone_ref(py))),
-        opaque,
-    )?;
-    PyTuple::new(py, [token, serial.into_pyobject(py)?.into_any()])
-}
-
-/// Pops the frame entered with `serial`, restoring the context through `token`.
-#[pyfunction]
-fn exit(py: Python<'_>, token: Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
-    pop(py, &token, serial)
-}
-
-fn pop(py: Python<'_>, token: &Bound<'_, PyAny>, serial: u64) -> PyResult<()> {
-    let b = bound(py)?;
-    let cur = current(py)?;
-    let found = cur.as_ref().map(|f| f.get().serial);
-    if found != Some(serial) {
-        return Err(PyErr::from_type(
-            b.scope_error.bind(py).clone(),
-            "unbalanced scope exit: the scope being left is not the innermost one \
-             (scopes must exit in reverse order of entering, in the thread or task that entered them)",
-        ));
-    }
-    // SAFETY: `var` is a ContextVar; `token` is checked by CPython itself.
-    let rc = unsafe { ffi::PyContextVar_Reset(b.var.as_ptr(), token.as_ptr()) };
-    if rc < 0 {
-        let err = PyErr::fetch(py);
-        return Err(PyErr::from_type(
-            b.scope_error.bind(py).clone(),
-            format!("cannot exit scope: {err}"),
-        ));
-    }
-    Ok(())
+fn exit(py: Python<'_>, owner: &Bound<'_, PyAny>) -> PyResult<()> {
+    pop_frame(py, owner)
 }
 
 /// The base of `param_scope(...)` objects: the parameters a scope sets, and entering and
 /// leaving it. Keyword arguments whose keys are already known (validated and hashed by
 /// Python) with scalar values are taken here; everything else goes through `api._items`.
-#[pyclass(subclass, module = "hyperparameter._core", name = "Scope")]
+///
+/// Frozen: nothing in it changes while it is entered, so no native borrow exists to be held
+/// across a call into Python, and any number of threads and tasks can enter one object at once.
+#[pyclass(subclass, frozen, module = "hyperparameter._core", name = "Scope")]
 struct Scope {
     // Built once: every enter shares it (the frame's own table), so entering allocates only
     // the frame and its Python handle.
     entries: Arc<EntryMap<Val>>,
-    opaque: bool,
-    tokens: Vec<(Py<PyAny>, u64)>,
+    opaque: AtomicBool,
     /// A 1-tuple holding the schema binding of `param_scope(cfg)`, else `None`.
     binding: Option<Py<PyAny>>,
     /// What `__enter__` returns for `param_scope(cfg)`: the typed view; else the scope.
@@ -471,8 +523,7 @@ impl Scope {
         };
         Ok(Scope {
             entries: Arc::new(entries),
-            opaque: false,
-            tokens: Vec::new(),
+            opaque: AtomicBool::new(false),
             binding,
             view,
         })
@@ -480,76 +531,52 @@ impl Scope {
 
     fn __enter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let view = {
-            let mut this = slf.borrow_mut();
-            let cur = current(py)?;
-            let parent = cur.as_ref().map(|f| Arc::clone(&f.get().frame));
-            let outer = cur
-                .as_ref()
-                .and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
-            // Under a typed scope, what this scope sets is checked (and coerced) on entering.
-            let entries = match &outer {
-                Some(outer) if !this.entries.is_empty() => {
-                    let items = PyList::empty(py);
-                    for (key, value) in this.entries.iter() {
-                        let h = hp_store::key_hash(key);
-                        items.append((h, key, value.0.clone_ref(py)))?;
-                    }
-                    let checked = bound(py)?
-                        .validate_fn
-                        .bind(py)
-                        .call1((outer.bind(py), items))?;
-                    Arc::new(entry_map(py, &checked)?)
+        let this = slf.get();
+        let outer = current(py)?.and_then(|f| f.get().bound.as_ref().map(|b| b.clone_ref(py)));
+        // Under a typed scope, what this scope sets is checked (and coerced) on entering. The
+        // check calls into Python, and may enter scopes itself: it runs before anything of
+        // this entry is decided, and the frame it will sit on is read after it.
+        let entries = match &outer {
+            Some(outer) if !this.entries.is_empty() => {
+                let items = PyList::empty(py);
+                for (key, value) in this.entries.iter() {
+                    let h = hp_store::key_hash(key);
+                    items.append((h, key, value.0.clone_ref(py)))?;
                 }
-                _ => Arc::clone(&this.entries),
-            };
-            let bound_here = match (outer, &this.binding) {
-                (Some(o), Some(b)) => Some(o.bind(py).add(b.bind(py))?.unbind()),
-                (Some(o), None) => Some(o),
-                (None, Some(b)) => Some(b.clone_ref(py)),
-                (None, None) => None,
-            };
-            let frame = Frame::with_shared(parent, entries, this.opaque);
-            let serial = next_serial();
-            let token = set_current(
-                py,
-                PyFrame {
-                    frame: Arc::new(frame),
-                    serial,
-                    bound: bound_here,
-                },
-            )?;
-            this.tokens.push((token.unbind(), serial));
-            this.view.as_ref().map(|v| v.clone_ref(py))
+                let checked = bound(py)?
+                    .validate_fn
+                    .bind(py)
+                    .call1((outer.bind(py), items))?;
+                Arc::new(entry_map(py, &checked)?)
+            }
+            _ => Arc::clone(&this.entries),
         };
-        Ok(match view {
-            Some(v) => v.into_bound(py),
+        push_frame(
+            py,
+            entries,
+            this.opaque.load(Ordering::Relaxed),
+            slf.as_any(),
+            this.binding.as_ref(),
+        )?;
+        Ok(match &this.view {
+            Some(v) => v.bind(py).clone(),
             None => slf.into_any(),
         })
     }
 
     #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
     fn __exit__(
-        &mut self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         _exc_type: Option<&Bound<'_, PyAny>>,
         _exc: Option<&Bound<'_, PyAny>>,
         _tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let Some((token, serial)) = self.tokens.last() else {
-            return Err(PyErr::from_type(
-                bound(py)?.scope_error.bind(py).clone(),
-                "param_scope exited without being entered",
-            ));
-        };
-        pop(py, token.bind(py), *serial)?;
-        self.tokens.pop();
-        Ok(())
+        pop_frame(slf.py(), slf.as_any())
     }
 
     /// Makes this scope hide every inherited key (`param_scope.empty`).
-    fn _hp_make_opaque(&mut self) {
-        self.opaque = true;
+    fn _hp_make_opaque(&self) {
+        self.opaque.store(true, Ordering::Relaxed);
     }
 
     /// The keys this scope sets, sorted.
@@ -558,60 +585,81 @@ impl Scope {
         keys.sort();
         keys
     }
+
+    /// Is this scope entered in the current context (a frame of the chain is its own)?
+    fn _hp_entered(slf: &Bound<'_, Self>) -> PyResult<bool> {
+        entered_by(slf.py(), slf.as_any())
+    }
+
+    /// The value this scope itself sets for `key` (with its `hash`), or `default`.
+    fn _hp_own(
+        &self,
+        py: Python<'_>,
+        hash: u64,
+        key: &str,
+        default: Py<PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        match self.entries.get(hash, key) {
+            Ok(Some(v)) => Ok(v.0.clone_ref(py)),
+            Ok(None) => Ok(default),
+            Err(e) => Err(collision(py, e)),
+        }
+    }
+
+    /// Every `(key, value)` this scope itself sets.
+    fn _hp_items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for (key, value) in self.entries.iter() {
+            list.append((key, value.0.clone_ref(py)))?;
+        }
+        Ok(list)
+    }
 }
 
 /// Writes `key` into the innermost frame of this context (copy-on-write), or a new root frame.
 #[pyfunction]
 fn put(py: Python<'_>, hash: u64, key: &str, value: Py<PyAny>) -> PyResult<()> {
-    let cur = current(py)?;
-    let (next, serial, bound) = match &cur {
+    let next = match current(py)? {
         Some(f) => {
             let f = f.get();
-            let next = f
+            let frame = f
                 .frame
                 .with_entry(hash, key, Val(value))
                 .map_err(|e| collision(py, e))?;
-            (next, f.serial, f.bound.as_ref().map(|b| b.clone_ref(py)))
+            f.replaced(py, frame)
         }
         None => {
-            let mut next = Frame::new(None, false);
-            next.insert(hash, key, Val(value))
+            let mut frame = Frame::new(None, false);
+            frame
+                .insert(hash, key, Val(value))
                 .map_err(|e| collision(py, e))?;
-            (next, next_serial(), None)
+            root_frame(py, frame)?
         }
     };
-    set_current(
-        py,
-        PyFrame {
-            frame: Arc::new(next),
-            serial,
-            bound,
-        },
-    )?;
-    Ok(())
+    set_current(py, next)
+}
+
+/// A frame made outside every scope: nobody entered it, nothing is under it.
+fn root_frame(py: Python<'_>, frame: PyFrameInner) -> PyResult<PyFrame> {
+    Ok(PyFrame {
+        frame: Arc::new(frame),
+        bound: None,
+        owner: None,
+        before: bound(py)?.top.clone_ref(py),
+    })
 }
 
 /// Hides every effective key in this context until the innermost frame's scope ends.
 #[pyfunction]
 fn clear(py: Python<'_>) -> PyResult<()> {
-    let cur = current(py)?;
-    let (next, serial, bound) = match &cur {
+    let next = match current(py)? {
         Some(f) => {
             let f = f.get();
-            let bound = f.bound.as_ref().map(|b| b.clone_ref(py));
-            (f.frame.cleared(), f.serial, bound)
+            f.replaced(py, f.frame.cleared())
         }
-        None => (Frame::new(None, true), next_serial(), None),
+        None => root_frame(py, Frame::new(None, true))?,
     };
-    set_current(
-        py,
-        PyFrame {
-            frame: Arc::new(next),
-            serial,
-            bound,
-        },
-    )?;
-    Ok(())
+    set_current(py, next)
 }
 
 /// Every effective `(key, value)` pair of this context, the frozen snapshot included.
