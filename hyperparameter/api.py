@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, overl
 
 from . import storage as _st
 from ._coerce import coerce, untyped
+from ._handles import LiveHandle
 from ._keys import check_key, flatten, key_hash
 from .errors import ConversionError, MissingParameterError
 
@@ -34,7 +35,7 @@ _MISSING: Any = object()
 _CACHE_LIMIT = 1 << 16
 
 
-class _Accessor:
+class _Accessor(LiveHandle):
     """A dotted key, resolved by a terminal operation.
 
     ``acc | default`` and ``acc(default)`` give the value coerced toward ``type(default)`` (or
@@ -118,6 +119,9 @@ class _Accessor:
         v = self._hp_value()
         return v is not _MISSING and bool(untyped(v))
 
+    def _hp_describe(self) -> str:
+        return f"the accessor of {self._hp_key!r}"
+
     def __repr__(self) -> str:
         v = _get(self._hp_hash, self._hp_key, _MISSING)
         shown = "<missing>" if v is _MISSING else repr(untyped(v))
@@ -148,6 +152,50 @@ _ACCESSORS = _AccessorCache()
 _accessor = _ACCESSORS.__getitem__
 
 
+class _OwnAccessor(_Accessor):
+    """An accessor of a scope object that is not entered in this context (``ps = scope(a=1);
+    ps.a | 0``): the values the object sets come first, then the context's, as in 0.6. Once
+    the object is entered, it reads the context like any accessor (writes made inside show)."""
+
+    __slots__ = ("_hp_scope",)
+    _hp_scope: Any
+
+    def __init__(self, scope: Any, key: str) -> None:
+        super().__init__(key, key_hash(key))
+        object.__setattr__(self, "_hp_scope", scope)
+
+    def _hp_value(self) -> Any:
+        scope = self._hp_scope
+        if not scope._hp_entered():
+            v = scope._hp_own(self._hp_hash, self._hp_key, _MISSING)
+            if v is not _MISSING:
+                return v
+        return _get(self._hp_hash, self._hp_key, _MISSING)
+
+    def __getattr__(self, name: str) -> _Accessor:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        child = _OwnAccessor(self._hp_scope, f"{self._hp_key}.{name}")
+        self.__dict__[name] = child
+        return child
+
+    def __getitem__(self, name: str | int) -> _Accessor:
+        return _OwnAccessor(self._hp_scope, f"{self._hp_key}.{name}")
+
+    def __or__(self, default: D) -> D:
+        v = self._hp_value()
+        if v is _MISSING:
+            return default
+        if type(v) is type(default):
+            return v  # type: ignore[no-any-return]
+        return _typed(v, default, self._hp_key)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        v = self._hp_value()
+        shown = "<missing>" if v is _MISSING else repr(untyped(v))
+        return f"<param {self._hp_key}={shown}>"
+
+
 def _write(key: str, value: Any) -> None:
     flat: dict[str, Any] = {}
     flatten(check_key(key), value, flat)
@@ -165,7 +213,7 @@ else:
     _ScopeBase = _st.Scope
 
 
-class ParamScope(_ScopeBase):
+class ParamScope(LiveHandle, _ScopeBase):
     """What ``param_scope(...)`` returns: a context manager that pushes one frame on the current
     context, and the dynamic handle bound by ``with ... as ps``.
 
@@ -190,23 +238,41 @@ class ParamScope(_ScopeBase):
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":
             raise AttributeError(name)
-        return _accessor(name)
+        if self._hp_entered():
+            return _accessor(name)
+        return _OwnAccessor(self, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
         _write(name, value)
 
-    __getitem__ = staticmethod(_accessor)
+    def __getitem__(self, key: str) -> _Accessor:
+        if self._hp_entered():
+            return _accessor(key)
+        return _OwnAccessor(self, check_key(key))
 
     def __setitem__(self, key: str, value: Any) -> None:
         _write(key, value)
 
+    def _hp_effective(self) -> dict[str, Any]:
+        """What this handle reads: the context's parameters, under this scope's own values
+        while it is not entered in this context."""
+        out = dict(_st.effective())
+        if not self._hp_entered():
+            out.update(self._hp_items())
+        return out
+
     def keys(self) -> list[str]:
         """Every effective flat dotted key, sorted."""
-        return sorted(k for k, _ in _st.effective())
+        return sorted(self._hp_effective())
 
     def to_dict(self) -> dict[str, Any]:
         """Every effective flat dotted key and its value (raw overrides parsed), sorted."""
-        return {k: untyped(v) for k, v in sorted(_st.effective(), key=lambda kv: kv[0])}
+        return {k: untyped(v) for k, v in sorted(self._hp_effective().items())}
+
+    def storage(self) -> _st.TLSKVStorage:
+        """The storage behind this handle (0.6): ``.storage()`` is the flat dict of what the
+        handle reads, ``.get(key)`` one value, ``.put(key, value)`` a write."""
+        return _HandleStorage(self)
 
     def clear(self) -> None:
         """Hides every effective key until the innermost frame exits."""
@@ -214,6 +280,30 @@ class ParamScope(_ScopeBase):
 
     def __repr__(self) -> str:
         return f"param_scope({', '.join(self._hp_keys())})"
+
+    def _hp_describe(self) -> str:
+        return "a param_scope(...) object"
+
+
+class _HandleStorage(_st.TLSKVStorage):
+    """``ps.storage()``: the low-level storage API over what the handle ``ps`` reads."""
+
+    __slots__ = ("_hp_scope",)
+
+    def __init__(self, scope: ParamScope) -> None:
+        self._hp_scope = scope
+
+    def get(self, key: str) -> Any:
+        v = self._hp_scope[key]._hp_value()
+        if v is _MISSING:
+            raise MissingParameterError(key)
+        return v
+
+    def keys(self) -> list[str]:
+        return self._hp_scope.keys()
+
+    def storage(self) -> dict[str, Any]:
+        return dict(sorted(self._hp_scope._hp_effective().items()))
 
 
 T_co = TypeVar("T_co", covariant=True)
@@ -227,7 +317,7 @@ class TypedScope(Protocol[T_co]):
     def __exit__(self, *exc: object) -> None: ...
 
 
-class _ParamScopeEntry:
+class _ParamScopeEntry(LiveHandle):
     """``param_scope``: build a scope with ``param_scope(...)`` (see :class:`ParamScope`), or
     read and write the current context's parameters directly: ``param_scope.model.lr | 0.1``,
     ``param_scope["model.lr"]``, ``param_scope.model.lr = 0.2``.
@@ -284,6 +374,9 @@ class _ParamScopeEntry:
 
     def __repr__(self) -> str:
         return "<hyperparameter.param_scope>"
+
+    def _hp_describe(self) -> str:
+        return "hyperparameter.param_scope"
 
 
 param_scope = _ParamScopeEntry()

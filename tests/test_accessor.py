@@ -129,7 +129,7 @@ def test_dunder_attributes_are_not_keys() -> None:
     with pytest.raises(AttributeError):
         param_scope.__wrapped__  # noqa: B018
     with pytest.raises(AttributeError):
-        param_scope.a.__deepcopy__  # noqa: B018
+        param_scope.a.__array_interface__  # noqa: B018
 
 
 def test_accessor_reads_are_live() -> None:

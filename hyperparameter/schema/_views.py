@@ -20,6 +20,7 @@ import pydantic
 
 from .. import storage as _st
 from .._coerce import Raw
+from .._handles import LiveHandle
 from .._keys import key_hash
 from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError
 from ._adapter import SchemaAdapter, _fields, _group, adapter_for
@@ -159,10 +160,11 @@ class _Leaf:
         return v
 
 
-class View:
+class View(LiveHandle):
     """Base of the generated view classes (``isinstance(ps, hp.schema.View)``)."""
 
     __slots__ = ()
+    _hp_instead = "take its values with hp.snapshot(view), a real instance of the schema"
     _hp_schema: type
     _hp_prefix: str
     _hp_leaves: frozenset[str]
@@ -184,6 +186,9 @@ class View:
 
     def __repr__(self) -> str:
         return f"<view of {type(self)._hp_schema.__name__} at {type(self)._hp_prefix or '.'}>"
+
+    def _hp_describe(self) -> str:
+        return f"a typed view of {type(self)._hp_schema.__name__}"
 
 
 @cache
