@@ -187,7 +187,7 @@ class _OwnAccessor(_Accessor):
         if v is _MISSING:
             return default
         if type(v) is type(default):
-            return v  # type: ignore[no-any-return]
+            return v
         return _typed(v, default, self._hp_key)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
