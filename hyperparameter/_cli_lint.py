@@ -23,7 +23,7 @@ import tomli
 
 from . import loader
 from ._cli_config import CliError, dotted, import_schema
-from .errors import _NO_INPUT, ConfigFileError, ConfigValidationError, ErrorDetails
+from .errors import _NO_INPUT, ConfigFileError, ConfigValidationError, ErrorDetails, shown
 
 __all__ = [
     "Finding",
@@ -235,7 +235,7 @@ def _finding(e: ErrorDetails, fallback: str) -> Finding:
     file, line, col = (m.group(1), int(m.group(2)), int(m.group(3))) if m else (fallback, 0, 0)
     message = e["msg"]
     if e["type"] not in _NO_INPUT:
-        message += f" [input={e.get('input')!r}]"
+        message += f" [input={shown(e.get('input'))}]"
     key = dotted(tuple(e["loc"])) or None
     return Finding(file, line or None, col or None, key, message, e["type"])
 
