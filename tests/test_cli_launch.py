@@ -203,7 +203,8 @@ def test_script_errors_are_one_line() -> None:
     assert r.stderr.splitlines() == [
         "app.py: error: configs/bad.yaml:2:7: model.lr: Input should be a valid number, "
         "unable to parse string as a number [input='fast']",
-        "app.py: error: configs/bad.yaml:3:3: model.layrs: unknown key 'layrs'; did you mean 'layers'?",
+        "app.py: error: configs/bad.yaml:3:3: model.layrs: unknown key 'layrs'; "
+        "did you mean 'layers'?",
     ]
 
 
@@ -323,6 +324,14 @@ def test_option_spellings(capsys: pytest.CaptureFixture[str]) -> None:
             ["d", "-D", "train.ecpochs=3"],
             "-D train.ecpochs=3: train.ecpochs: unknown key 'ecpochs'; did you mean 'epochs'?",
         ),
+        (
+            ["d", "-D", "train=1"],
+            "-D train=1: train: unknown key 'train'; did you mean 'train.lr'?",
+        ),
+        (
+            ["d", "-D", "train.ep-ochs=3"],
+            "-D train.ep-ochs=3: train.ep-ochs: unknown key 'ep-ochs'; did you mean 'epochs'?",
+        ),
         (["d", "extra"], "unrecognized arguments: extra"),
         (["d", "--lr"], "argument --lr: expected one argument"),
         (
@@ -427,7 +436,10 @@ def test_schema_types_its_keys_and_the_function_its_namespace(
     launch("model.layers=8", "--steps", "2", "seed=3", funcs=(job,), schema=Config)
     assert seen == [(2, 8, 3)]
     err = fails(capsys, "model.layrs=8", funcs=(job,), schema=Config)
-    assert err == "app: error: -D model.layrs=8: model.layrs: unknown key 'layrs'; did you mean 'layers'?"
+    assert (
+        err
+        == "app: error: -D model.layrs=8: model.layrs: unknown key 'layrs'; did you mean 'layers'?"
+    )
     err = fails(capsys, "seed=x", funcs=(job,), schema=Config)
     assert err.startswith("app: error: -D seed=x: seed: Input should be a valid integer")
 

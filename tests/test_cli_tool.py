@@ -175,6 +175,27 @@ def test_lint_text_and_exit_codes(workdir: Path, capsys: pytest.CaptureFixture[s
     ]
 
 
+def test_lint_quotes_odd_keys_and_bounds_inputs(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "odd.yaml").write_text(f'"ab ": 1\nepochs: "{"x" * 300}"\n')
+    args = ["lint", "odd.yaml", "--schema", "cli_schema:Train"]
+    code, out, _ = hp_main(capsys, *args)
+    shown = f"'{'x' * 37}...{'x' * 38}'"
+    assert (code, out.splitlines()) == (
+        1,
+        [
+            "odd.yaml:1:1: 'ab ': unknown key 'ab ' (extra_forbidden)",
+            "odd.yaml:2:9: epochs: Input should be a valid integer, unable to parse string as an "
+            f"integer [input={shown}] (int_parsing)",
+            "2 findings in 1 of 1 file",
+        ],
+    )
+    code, out, _ = hp_main(capsys, *args, "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert [f["key"] for f in findings] == ["ab ", "epochs"]  # the key itself, unquoted
+
+
 def test_lint_without_schema_checks_syntax_tags_and_interpolation(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

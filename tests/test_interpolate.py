@@ -255,6 +255,43 @@ def test_errors_name_where_each_value_is_written() -> None:
     ]
 
 
+def test_chains_give_every_other_value_its_position() -> None:
+    # the value the error is about carries its position in the prefix, once
+    tree = {
+        "a": "${b}",
+        "b": "${c.x}",
+        "c": {"x": "${nope}"},
+        "p": "${q}",
+        "q": "${r}",
+        "r": "${p}",
+    }
+    where = {("a",): "f:1:4", ("b",): "f:2:4", ("c", "x"): "g:2:6", ("p",): "f:5:4"}
+    where |= {("q",): "f:6:4", ("r",): "f:7:4"}
+    assert messages(tree, locate=where.get) == [
+        "g:2:6: c.x: missing key 'nope' in ${nope}: 'a' (f:1:4) -> 'b' (f:2:4) -> 'c.x' -> 'nope'",
+        "f:7:4: r: interpolation cycle: 'p' (f:5:4) -> 'q' (f:6:4) -> 'r' -> 'p'",
+    ]
+    for e in interpolate(tree, ENV, locate=where.get)[1]:
+        assert f"({e.source})" not in e.message
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("${foo:{k: [v]}}/x", "'${foo:{k: [v]}}': unknown resolver 'foo'"),
+        ("${foo:{a: {b: c}}}", "'${foo:{a: {b: c}}}': unknown resolver 'foo'"),
+        ("${now:{a}", "'${now:{a}': unknown resolver 'now'"),  # never closed: to the first }
+        ("x ${oc.select:a.b,{c: d}} y", "'${oc.select:a.b,{c: d}}': unknown resolver 'oc.select'"),
+        ("${{ matrix.os }}-${{ x }}", "'${{ matrix.os }}': not a key path"),
+        ("${a{b}}/c", "'${a{b}}': not a key path"),
+    ],
+)
+def test_bad_references_are_named_whole_with_the_escape(text: str, shown: str) -> None:
+    (message,) = messages({"k": text})
+    assert message.startswith(f"k: invalid interpolation {shown} ")
+    assert message.endswith(r"write \${ for a literal '${')")
+
+
 def test_all_errors_are_collected_in_document_order() -> None:
     tree = {"z": "${env:NOPE}", "a": "${", "m": {"k": "${missing}"}, "ok": "${m}"}
     out, errors = interpolate(tree, ENV)

@@ -216,7 +216,9 @@ def test_pydantic_extra_allow_and_ignore_are_respected() -> None:
 
     assert adapter_for(Allow).validate({"a": 1, "b": 2})[1] == []
     _, errors = adapter_for(Forbid).validate({"a": 1, "aa": 2})
-    assert [(e["loc"], e["msg"]) for e in errors] == [(("aa",), "unknown key 'aa'; did you mean 'a'?")]
+    assert [(e["loc"], e["msg"]) for e in errors] == [
+        (("aa",), "unknown key 'aa'; did you mean 'a'?")
+    ]
 
 
 def test_missing_required_field() -> None:
