@@ -16,12 +16,14 @@ from .api import ParamScope, auto_param, param_scope
 from .cli import launch, run_cli
 from .errors import (
     ConfigFileError,
+    ConfigInterpolationError,
     ConfigValidationError,
     ConversionError,
     HyperparameterError,
     InterpolationError,
     InvalidKeyError,
     MissingParameterError,
+    OverrideError,
     SchemaError,
     ScopeError,
 )
@@ -37,6 +39,7 @@ config = load
 
 __all__ = [
     "ConfigFileError",
+    "ConfigInterpolationError",
     "ConfigValidationError",
     "ConversionError",
     "Document",
@@ -44,6 +47,7 @@ __all__ = [
     "InterpolationError",
     "InvalidKeyError",
     "MissingParameterError",
+    "OverrideError",
     "ParamScope",
     "SchemaError",
     "ScopeError",

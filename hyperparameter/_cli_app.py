@@ -35,7 +35,7 @@ from ._keys import parse_assignment
 from .api import param_scope
 from .errors import ConfigValidationError, ConversionError, HyperparameterError, Loc
 from .schema import adapter_for, is_schema
-from .schema._adapter import _unwrap
+from .schema._adapter import _unwrap, unknown_key
 
 __all__ = ["discover", "run"]
 
@@ -54,9 +54,11 @@ def _unknown(overrides: list[str], commands: list[Command], owned: list[Loc]) ->
         for ns in sorted(owned, key=len, reverse=True):
             if loc[: len(ns)] != ns:
                 continue
-            if len(loc) == len(ns) or loc[len(ns)] not in names[ns]:
+            if len(loc) == len(ns):
                 choices = [dotted((*ns, n)) for n in names[ns]]
-                errors.append(f"-D {text}: {key}: unknown key{did_you_mean(key, choices)}")
+                errors.append(f"-D {text}: {key}: unknown key {key!r}{did_you_mean(key, choices)}")
+            elif loc[len(ns)] not in names[ns]:
+                errors.append(f"-D {text}: {key}: {unknown_key(loc[len(ns)], names[ns])}")
             break
     return errors
 

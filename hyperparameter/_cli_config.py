@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 from . import _interpolate, _merge, loader
 from ._coerce import Raw, target_repr, untyped
 from ._keys import check_key
-from .errors import ConfigValidationError, ErrorDetails, HyperparameterError, Loc
+from .errors import ConfigValidationError, ErrorDetails, HyperparameterError, Loc, shown
 from .schema import adapter_for, is_schema, to_tree
 
 __all__ = [
@@ -90,7 +90,7 @@ def show(value: Any) -> str:
         plain = loader._dumpable(to_tree(value), "yaml", (), keep_references=True)
         return json.dumps(plain, ensure_ascii=False, default=str, separators=(", ", ": "))
     except (TypeError, ValueError):
-        return repr(value)
+        return shown(value)
 
 
 def _ensure_importable(folder: str) -> None:
@@ -352,7 +352,7 @@ def resolve(
         except ConfigValidationError as e:
             errors = e.errors()
     if errors and not tolerant:
-        raise ConfigValidationError(loader._title(schema, everything), errors)
+        raise loader._failure(loader._title(schema, everything), errors, problems)
     final = tree
     if instance is not None:
         final = to_tree(instance)

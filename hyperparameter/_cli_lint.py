@@ -23,7 +23,14 @@ import tomli
 
 from . import loader
 from ._cli_config import CliError, dotted, import_schema
-from .errors import _NO_INPUT, ConfigFileError, ConfigValidationError, ErrorDetails
+from .errors import (
+    _NO_INPUT,
+    ConfigFileError,
+    ConfigValidationError,
+    ErrorDetails,
+    key_text,
+    shown,
+)
 
 __all__ = [
     "Finding",
@@ -235,7 +242,7 @@ def _finding(e: ErrorDetails, fallback: str) -> Finding:
     file, line, col = (m.group(1), int(m.group(2)), int(m.group(3))) if m else (fallback, 0, 0)
     message = e["msg"]
     if e["type"] not in _NO_INPUT:
-        message += f" [input={e.get('input')!r}]"
+        message += f" [input={shown(e.get('input'))}]"
     key = dotted(tuple(e["loc"])) or None
     return Finding(file, line or None, col or None, key, message, e["type"])
 
@@ -334,11 +341,16 @@ def render(files: Sequence[str], findings: Sequence[Finding], fmt: str) -> str:
     return "\n".join(lines)
 
 
+def _prefix(f: Finding) -> str:
+    """The key before a finding's message, quoted when outside the grammar (``'ab ': ``)."""
+    return f"{key_text(f.key.split('.'))}: " if f.key else ""
+
+
 def _text(f: Finding) -> str:
     where = f.file
     if f.line is not None:
         where += f":{f.line}" + (f":{f.column}" if f.column is not None else "")
-    key = f"{f.key}: " if f.key else ""
+    key = _prefix(f)
     return f"{where}: {key}{f.message} ({f.type})"
 
 
@@ -354,7 +366,7 @@ def _github(f: Finding) -> str:
         if f.column is not None:
             props.append(f"col={f.column}")
     props.append(f"title={_escape(f'hp lint ({f.type})', True)}")
-    key = f"{f.key}: " if f.key else ""
+    key = _prefix(f)
     return f"::error {','.join(props)}::{_escape(key + f.message)}"
 
 
@@ -375,7 +387,7 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
         physical: dict[str, Any] = {"artifactLocation": _uri(f.file)}
         if f.line is not None:
             physical["region"] = {"startLine": f.line, "startColumn": f.column or 1}
-        key = f"{f.key}: " if f.key else ""
+        key = _prefix(f)
         results.append(
             {
                 "ruleId": f.type,

@@ -181,11 +181,11 @@ def _parse_interpolation(s: str, start: int, nested: int) -> tuple[_Part, int]:
     end = s.find("}", i)
     if end < 0:
         raise _Syntax(s[start:], "unterminated '${'")
-    if s.startswith("}", end + 1) and s.startswith("{", i):
-        end += 1  # `${{ matrix.os }}` (GitHub Actions, Jinja): name it whole
     text = s[start : end + 1]
     if m is not None:
-        raise _Syntax(text, f"unknown resolver {m.group(1)!r} (supported: env, oc.env)")
+        whole = s[start : _closing(s, i, end) + 1]  # `${foo:{k: [v]}}`: named whole
+        reason = f"unknown resolver {m.group(1)!r} (supported: env, oc.env; {_LITERAL})"
+        raise _Syntax(whole, reason)
     body = s[i:end].strip()
     if "${" in body:
         raise _Syntax(text, "a reference inside a key path is not supported")
@@ -194,8 +194,26 @@ def _parse_interpolation(s: str, start: int, nested: int) -> tuple[_Part, int]:
     path = tuple(rest.split(".")) if rest else ()
     if not body or any(not _SEGMENT.match(p) for p in path):
         reason = "empty reference" if not body else "not a key path"
-        raise _Syntax(text, reason + r" (write \${ for a literal '${')")
+        # `${{ matrix.os }}` (GitHub Actions, Jinja) and other braces inside: named whole
+        raise _Syntax(s[start : _closing(s, i, end) + 1], f"{reason} ({_LITERAL})")
     return _Ref(text, dots, path), end + 1
+
+
+_LITERAL = r"write \${ for a literal '${'"
+
+
+def _closing(s: str, i: int, end: int) -> int:
+    """The ``}`` that closes the ``${`` before ``s[i]`` when braces nest inside (``end``, the
+    first ``}``, when they do not, or never balance); only for naming a bad reference whole."""
+    depth = 1
+    for j in range(i, len(s)):
+        if s[j] == "{":
+            depth += 1
+        elif s[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    return end
 
 
 # ---------------------------------------------------------------------------- resolution
@@ -214,9 +232,10 @@ class _Dead(Exception):
 
 
 class _Error(Exception):
-    def __init__(self, message: str, labels: list[str]) -> None:
+    def __init__(self, message: str, labels: list[str], keys: bool = True) -> None:
         self.message = message
         self.labels = labels
+        self.keys = keys  # whether the labels are keys (else `env:NAME`)
 
 
 def _dotted(loc: Loc) -> str:
@@ -275,7 +294,7 @@ class _Resolver:
                         self.templates[at] = (v, [])
                         self.failed.add(at)
                         message = f"invalid interpolation {_short(e.text)!r}: {e.reason}"
-                        self._report(at, message, [_dotted(at)], [at])
+                        self._report(at, message, [[_dotted(at)]], [at])
             else:
                 stack.pop()
                 if len(order) > start:
@@ -296,8 +315,9 @@ class _Resolver:
                 if need.dep in self.failed:
                     self._drop(stack, labels, on_stack)
                 elif need.dep in on_stack:
-                    chain = [label for frame in labels for label in frame] + need.labels
-                    self._report(current, "interpolation cycle", chain, stack)
+                    self._report(
+                        current, "interpolation cycle", labels, stack, need.labels, cycle=True
+                    )
                     self._drop(stack, labels, on_stack)
                 else:
                     on_stack[need.dep] = len(stack)
@@ -306,8 +326,7 @@ class _Resolver:
             except _Dead:
                 self._drop(stack, labels, on_stack)
             except _Error as error:
-                chain = [label for frame in labels for label in frame] + error.labels
-                self._report(current, error.message, chain, stack)
+                self._report(current, error.message, labels, stack, error.labels, error.keys)
                 self._drop(stack, labels, on_stack)
             else:
                 self.done[current] = value
@@ -320,15 +339,33 @@ class _Resolver:
         del on_stack[stack.pop()]
         labels.pop()
 
-    def _report(self, loc: Loc, message: str, chain: list[str], holders: list[Loc]) -> None:
-        where: list[str] = []
-        for holder in holders:
-            place = self.describe(holder)
-            if place is not None and place not in where:
-                where.append(place)
-        text = f"{message}: {' -> '.join(chain)}" if len(chain) > 1 else message
-        if where:
-            text += f" ({', '.join(where)})"
+    def _report(
+        self,
+        loc: Loc,
+        message: str,
+        frames: list[list[str]],
+        holders: list[Loc],
+        tail: list[str] | None = None,
+        keys: bool = True,
+        cycle: bool = False,
+    ) -> None:
+        """Files the error of ``loc``. ``frames[i]`` are the chain labels that led to
+        ``holders[i]`` (its key last); ``tail`` the labels past the last holder (keys unless
+        ``keys`` is false: ``env:NAME``). The message shows the chain when it passes through
+        other values, or is a cycle: each key quoted, each holder but ``loc`` itself (whose
+        position prefixes the message) with its position."""
+        tail = tail or []
+        chain = [label for frame in frames for label in frame] + tail
+        text = message
+        if len(frames) > 1 or cycle:
+            parts: list[str] = []
+            for frame, holder in zip(frames, holders, strict=True):
+                parts += [repr(label) for label in frame]
+                place = self.describe(holder) if holder != loc else None
+                if place is not None:
+                    parts[-1] += f" ({place})"
+            parts += [repr(label) if keys else label for label in tail]
+            text += ": " + " -> ".join(parts)
         self.errors.append(InterpolationError(text, loc, chain, self.describe(loc)))
 
     def _evaluate(self, loc: Loc) -> Any:
@@ -359,7 +396,7 @@ class _Resolver:
                 return found
             if part.default is None:
                 message = f"environment variable {part.name!r} is not set in {part.text}"
-                raise _Error(message, [f"env:{part.name}"])
+                raise _Error(message, [f"env:{part.name}"], keys=False)
             if part.default == ("null",):
                 return None
             return self._join(loc, part.default)

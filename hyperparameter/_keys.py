@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import xxhash
 
 from ._coerce import Raw
-from .errors import InvalidKeyError
+from .errors import InvalidKeyError, OverrideError
 
 __all__ = [
     "flatten",
@@ -204,11 +204,12 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
             push(child)
 
 
-def parse_assignment(text: str) -> tuple[str, str]:
-    """Splits ``"key=value"``; the value stays a raw string. No ``=`` is a ``ValueError``."""
+def parse_assignment(text: str, source: str | None = None) -> tuple[str, str]:
+    """Splits ``"key=value"``; the value stays a raw string. No ``=`` is an
+    :class:`OverrideError` (a ``ValueError``) naming ``source`` (default ``-D text``)."""
     key, sep, raw = text.partition("=")
     if not sep:
-        raise ValueError(f"expected 'key=value', got {text!r}")
+        raise OverrideError(text, source if source is not None else f"-D {text.strip()}")
     return check_key(key.strip()), raw.strip()
 
 
@@ -269,7 +270,7 @@ def scope_items(
     schema: type | None = None
     for a in args:
         if isinstance(a, str):
-            k, raw = parse_assignment(a)
+            k, raw = parse_assignment(a, f"param_scope({a!r})")
             flat[k] = Raw(raw, source=f"param_scope({a!r})")
             validated.discard(k)
             direct.add(k)

@@ -132,8 +132,9 @@ def override_layer(overrides: Iterable[str]) -> list[Entry]:
     """The entries of ``key=value`` overrides (``-D``, bare ``k=v``, ``overrides=[…]``).
 
     ``"model.lr=3e-4"`` becomes ``(("model", "lr"), "3e-4", "-D model.lr=3e-4")``: the value
-    stays a raw string, typed later by whoever reads it. A text without ``=`` is a
-    ``ValueError``; a key outside the grammar an :class:`InvalidKeyError`.
+    stays a raw string, typed later by whoever reads it. A text without ``=`` is an
+    :class:`~hyperparameter.OverrideError` naming it (``-D model.lr``); a key outside the
+    grammar an :class:`InvalidKeyError`.
     """
     entries: list[Entry] = []
     for text in overrides:

@@ -123,9 +123,11 @@ class _Accessor(LiveHandle):
         return f"the accessor of {self._hp_key!r}"
 
     def __repr__(self) -> str:
+        from .errors import shown  # bounded, and prints any value (a 5,000-digit int too)
+
         v = _get(self._hp_hash, self._hp_key, _MISSING)
-        shown = "<missing>" if v is _MISSING else repr(untyped(v))
-        return f"<param {self._hp_key}={shown}>"
+        text = "<missing>" if v is _MISSING else shown(untyped(v))
+        return f"<param {self._hp_key}={text}>"
 
 
 def _typed(v: Any, default: Any, key: str) -> Any:

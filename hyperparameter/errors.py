@@ -6,24 +6,34 @@
     ├── ConfigFileError(ValueError)          .path .lineno .colno     unreadable or unparsable file
     ├── InterpolationError(ValueError)       .loc .chain .source      missing or cyclic ${…}
     ├── ConfigValidationError(ValueError)    .errors() -> [{loc, msg, type, input, source}]
+    │   └── ConfigInterpolationError(InterpolationError)              a load whose ${…} failed
     ├── ConversionError(ValueError)          .key .value .target .source
+    ├── OverrideError(ValueError)            .text .source            ``key=value`` without ``=``
     ├── MissingParameterError(KeyError)      .key
     ├── InvalidKeyError(ValueError)          .key
     ├── SchemaError(TypeError)               the schema class itself is wrong
     └── ScopeError(RuntimeError)             unbalanced enter/exit, hash collision
 
 Every class also derives from the stdlib category in parentheses, so ``except ValueError``
-keeps working for callers that do not know this package.
+keeps working for callers that do not know this package. Every class, and every subclass
+defined later, survives ``pickle``, ``copy.copy`` and ``copy.deepcopy`` with its message and
+fields (errors raised in a worker process reach the parent whole).
+
+Keys in messages: the ``loc`` prefix is written as dotted segments (``model.lr``) when every
+segment follows the key grammar (DESIGN §3), else the whole key is quoted with ``repr``
+escapes (``'ab '``); a key named in the text of a message is always quoted.
 """
 
 from __future__ import annotations
 
+import re
 import reprlib
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
 __all__ = [
     "ConfigFileError",
+    "ConfigInterpolationError",
     "ConfigValidationError",
     "ConversionError",
     "ErrorDetails",
@@ -31,6 +41,7 @@ __all__ = [
     "InterpolationError",
     "InvalidKeyError",
     "MissingParameterError",
+    "OverrideError",
     "SchemaError",
     "ScopeError",
 ]
@@ -38,8 +49,35 @@ __all__ = [
 Loc = tuple[str | int, ...]
 
 
+class _Repr(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return super().repr_int(x, level)
+        except ValueError:  # more digits than int -> str converts (sys.get_int_max_str_digits)
+            return _long_int(x, self.maxlong)
+
+
+def _long_int(x: int, width: int) -> str:
+    """An integer too long for ``repr``, as reprlib cuts long ones, with its digit count:
+    ``1000...0000 (5,001 digits)``. Costs O(digits): no full conversion."""
+    n = -x if x < 0 else x
+    digits = max(1, int(n.bit_length() * 0.30102999566398120))  # log10(2): within one of it
+    power = 10 ** (digits - 1)
+    while power > n:
+        digits -= 1
+        power //= 10
+    while power * 10 <= n:
+        digits += 1
+        power *= 10
+    head_len = max(1, (width - 3) // 2)
+    tail_len = max(1, width - 3 - head_len)
+    head = str(n // 10 ** (digits - head_len))
+    tail = str(n % 10**tail_len).zfill(tail_len)
+    return f"{'-' if x < 0 else ''}{head}...{tail} ({digits:,} digits)"
+
+
 def _make_repr() -> reprlib.Repr:
-    r = reprlib.Repr()  # keyword arguments need Python 3.12
+    r = _Repr()  # keyword arguments need Python 3.12
     r.maxlevel = 3
     r.maxstring = r.maxother = r.maxlong = 80
     r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = r.maxdeque = r.maxarray = 8
@@ -54,13 +92,65 @@ def shown(value: object) -> str:
     """``repr(value)`` for a message, bounded: three levels, a few items, 80-character leaves.
 
     Iterative in effect (nothing deeper than ``maxlevel`` is visited), so any input prints; a
-    ``repr`` that raises prints as ``<T instance at …>``. The exception keeps the value whole.
+    ``repr`` that raises prints as ``<T instance at …>``, an integer beyond Python's conversion
+    limit by its first and last digits and its length. The exception keeps the value whole.
     """
     return _REPR.repr(value)
 
 
+_INT_SEGMENT = re.compile(r"[0-9]+\Z")
+
+
+def _plain(segment: object) -> bool:
+    """Whether ``segment`` follows the key grammar of ``_keys`` (DESIGN §3): an identifier,
+    a non-negative integer, or identifier-like with ``-``."""
+    if type(segment) is int:
+        return segment >= 0
+    if not isinstance(segment, str) or not segment:
+        return False
+    if _INT_SEGMENT.match(segment):
+        return True
+    return segment[0] != "-" and segment.replace("-", "_").isidentifier()
+
+
+def _segment_text(segment: object) -> str:
+    return shown(segment) if type(segment) is int else str(segment)
+
+
+def key_text(loc: Sequence[object]) -> str:
+    """``loc`` as the key prefix of a message: ``model.lr`` when every segment follows the
+    key grammar, else the dotted key quoted with ``repr`` escapes (``'model.ab '``), so that
+    spaces, empty segments, dots inside a segment and control characters show; ``<root>``
+    for the empty ``loc``."""
+    if not loc:
+        return "<root>"
+    text = ".".join(_segment_text(p) for p in loc)
+    return text if all(_plain(p) for p in loc) else repr(text)
+
+
+def quoted(key: object) -> str:
+    """A key (or one segment) named in the text of a message: ``'act'``; a non-string key as
+    its bounded ``repr`` (``0``)."""
+    return repr(key) if isinstance(key, str) else shown(key)
+
+
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    """The unpickling half of :meth:`HyperparameterError.__reduce__`: an instance of ``cls``
+    made without calling ``__init__`` (its fields come back as the pickled state)."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
 class HyperparameterError(Exception):
     """Base class of every error this package raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException's own reduce calls ``cls(*self.args)``: the formatted message as the
+        # first constructor argument, which fails (or garbles the text) for every class whose
+        # constructor takes fields. Rebuilding from ``args`` and the instance's ``__dict__``
+        # works for any constructor, including those of subclasses defined elsewhere.
+        return (_rebuild, (type(self), self.args), dict(self.__dict__))
 
 
 class ConfigFileError(HyperparameterError, ValueError):
@@ -103,8 +193,8 @@ class InterpolationError(HyperparameterError, ValueError):
         self.chain = tuple(chain)
         self.source = source
         prefix = f"{source}: " if source else ""
-        key = ".".join(str(p) for p in loc)
-        super().__init__(f"{prefix}{key}: {message}" if key else f"{prefix}{message}")
+        key = f"{key_text(loc)}: " if loc else ""
+        super().__init__(f"{prefix}{key}{message}")
 
 
 class ErrorDetails(TypedDict):
@@ -138,11 +228,30 @@ class ConfigValidationError(HyperparameterError, ValueError):
         head = f"{n} error{'s' if n != 1 else ''} {self.title}".rstrip()
         lines = [head]
         for e in self._errors:
-            key = ".".join(str(p) for p in e["loc"]) or "<root>"
+            key = key_text(e["loc"])
             where = f"{e['source']}: " if e.get("source") else ""
             given = "" if e["type"] in _NO_INPUT else f" [input={shown(e.get('input'))}]"
             lines.append(f"  {where}{key}: {e['msg']}{given}")
         return "\n".join(lines)
+
+
+class ConfigInterpolationError(ConfigValidationError, InterpolationError):
+    """A :class:`ConfigValidationError` with at least one interpolation failure among its
+    findings, so that ``except InterpolationError`` catches it too. ``.loc``, ``.chain``,
+    ``.source`` and ``.message`` are those of the first interpolation failure (``first``);
+    ``.errors()`` and ``str()`` hold every finding of the load."""
+
+    def __init__(
+        self, title: str, errors: Sequence[ErrorDetails], first: InterpolationError
+    ) -> None:
+        self.title = title
+        self._errors = list(errors)
+        self.message = first.message
+        self.loc = first.loc
+        self.chain = first.chain
+        self.source = first.source
+        # Not the bases' constructors: each would format a message of its own.
+        Exception.__init__(self, self._format())
 
 
 class ConversionError(HyperparameterError, ValueError):
@@ -166,7 +275,7 @@ class ConversionError(HyperparameterError, ValueError):
         if reason:
             msg += f": {reason}"
         if key:
-            msg = f"{key}: {msg}"
+            msg = f"{key_text(key.split('.'))}: {msg}"
         if source:
             msg = f"{source}: {msg}"
         super().__init__(msg)
@@ -189,7 +298,17 @@ class InvalidKeyError(HyperparameterError, ValueError):
     def __init__(self, key: object, reason: str = "") -> None:
         self.key = key
         self.reason = reason
-        super().__init__(f"invalid key {key!r}" + (f": {reason}" if reason else ""))
+        super().__init__(f"invalid key {quoted(key)}" + (f": {reason}" if reason else ""))
+
+
+class OverrideError(HyperparameterError, ValueError):
+    """An override (``-D``, ``overrides=[…]``, ``param_scope("…")``) that is not ``key=value``.
+    ``.text`` is the override as given, ``.source`` where it was given (``-D model.lr``)."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.text = text
+        self.source = source
+        super().__init__(f"{source}: expected 'key=value', got {quoted(text)}")
 
 
 class SchemaError(HyperparameterError, TypeError):

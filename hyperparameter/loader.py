@@ -22,7 +22,14 @@ from typing import Any, Literal, TypeVar, overload
 
 from . import _formats, _interpolate, _merge
 from ._coerce import Raw, untyped
-from .errors import ConfigFileError, ConfigValidationError, ErrorDetails, InterpolationError
+from .errors import (
+    ConfigFileError,
+    ConfigInterpolationError,
+    ConfigValidationError,
+    ErrorDetails,
+    InterpolationError,
+    shown,
+)
 from .schema import adapter_for, is_schema, to_tree
 
 __all__ = ["Document", "dump", "load", "loads"]
@@ -184,6 +191,7 @@ def _run(
     tree, provenance = _merge.merge([(layer.name, layer.tree) for layer in layers])
 
     problems: list[tuple[ErrorDetails, Literal["value", "key", "parent"]]] = []
+    ierrors: list[InterpolationError] = []
     if interpolate:
         tree, ierrors = _interpolate.interpolate(
             tree,
@@ -209,10 +217,26 @@ def _run(
     elif adapter is None:
         result = _plain(tree)
     if problems:
-        raise ConfigValidationError(
-            _title(schema, layers), _locate(problems, layers, by_name, provenance)
+        raise _failure(
+            _title(schema, layers), _locate(problems, layers, by_name, provenance), ierrors
         )
     return result
+
+
+def _failure(
+    title: str, errors: list[ErrorDetails], interpolation: Sequence[InterpolationError]
+) -> ConfigValidationError:
+    """The error of a load that found ``errors`` (located and sorted): when one of them is an
+    ``interpolation`` finding, a :class:`ConfigInterpolationError` with the fields of the
+    first (its chain from ``interpolation``), else a :class:`ConfigValidationError`."""
+    first = next((e for e in errors if e["type"] == "interpolation"), None)
+    if first is None:
+        return ConfigValidationError(title, errors)
+    loc = tuple(first["loc"])
+    found = next((e for e in interpolation if tuple(e.loc) == loc), None)
+    if found is None:
+        found = InterpolationError(first["msg"], loc, (), first["source"])
+    return ConfigInterpolationError(title, errors, found)
 
 
 def _where(loc: Loc, by_name: dict[str, _Layer], provenance: Mapping[Loc, str]) -> str | None:
@@ -439,7 +463,9 @@ def dump(
     else:
         fmt = "yaml"
     if not (isinstance(obj, Mapping) or is_schema(type(obj))):
-        raise TypeError(f"dump() takes a dataclass / pydantic instance or a mapping, not {obj!r}")
+        raise TypeError(
+            f"dump() takes a dataclass / pydantic instance or a mapping, not {shown(obj)}"
+        )
     tree = _dumpable(to_tree(obj), fmt, (), keep_references)
     try:
         text = _write(tree, fmt)

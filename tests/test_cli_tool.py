@@ -92,7 +92,7 @@ def test_lint_json_report(workdir: Path) -> None:
                 "line": 3,
                 "column": 3,
                 "key": "model.layrs",
-                "message": "unknown key; did you mean 'layers'?",
+                "message": "unknown key 'layrs'; did you mean 'layers'?",
                 "type": "extra_forbidden",
             },
             {
@@ -155,7 +155,7 @@ def test_lint_github_annotations(workdir: Path, capsys: pytest.CaptureFixture[st
         "::error file=configs/bad.yaml,line=2,col=7,title=hp lint (float_parsing)::model.lr: "
         "Input should be a valid number, unable to parse string as a number [input='fast']",
         "::error file=configs/bad.yaml,line=3,col=3,title=hp lint (extra_forbidden)::"
-        "model.layrs: unknown key; did you mean 'layers'?",
+        "model.layrs: unknown key 'layrs'; did you mean 'layers'?",
     ]
 
 
@@ -167,13 +167,33 @@ def test_lint_text_and_exit_codes(workdir: Path, capsys: pytest.CaptureFixture[s
     code, out, _ = hp_main(capsys, "lint", "configs/cycle.yaml", "configs/duplicate.json")
     assert code == 1
     assert out.splitlines() == [
-        "configs/cycle.yaml:2:4: b: interpolation cycle: a -> b -> a "
-        "(configs/cycle.yaml:1:4, configs/cycle.yaml:2:4) (interpolation)",
-        "configs/cycle.yaml:3:4: c: missing key 'missing.key' in ${missing.key}: c -> "
-        "missing.key (configs/cycle.yaml:3:4) (interpolation)",
+        "configs/cycle.yaml:2:4: b: interpolation cycle: 'a' (configs/cycle.yaml:1:4) -> 'b' "
+        "-> 'a' (interpolation)",
+        "configs/cycle.yaml:3:4: c: missing key 'missing.key' in ${missing.key} (interpolation)",
         "configs/duplicate.json:3:3: duplicate key 'epochs' (lines 2 and 3) (duplicate_key)",
         "3 findings in 2 of 2 files",
     ]
+
+
+def test_lint_quotes_odd_keys_and_bounds_inputs(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "odd.yaml").write_text(f'"ab ": 1\nepochs: "{"x" * 300}"\n')
+    args = ["lint", "odd.yaml", "--schema", "cli_schema:Train"]
+    code, out, _ = hp_main(capsys, *args)
+    shown = f"'{'x' * 37}...{'x' * 38}'"
+    assert (code, out.splitlines()) == (
+        1,
+        [
+            "odd.yaml:1:1: 'ab ': unknown key 'ab ' (extra_forbidden)",
+            "odd.yaml:2:9: epochs: Input should be a valid integer, unable to parse string as an "
+            f"integer [input={shown}] (int_parsing)",
+            "2 findings in 1 of 1 file",
+        ],
+    )
+    code, out, _ = hp_main(capsys, *args, "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert [f["key"] for f in findings] == ["ab ", "epochs"]  # the key itself, unquoted
 
 
 def test_lint_without_schema_checks_syntax_tags_and_interpolation(
@@ -344,7 +364,7 @@ def test_show_errors(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "2 errors loading Train (configs/bad.yaml)",
         "  configs/bad.yaml:2:7: model.lr: Input should be a valid number, unable to parse "
         "string as a number [input='fast']",
-        "  configs/bad.yaml:3:3: model.layrs: unknown key; did you mean 'layers'?",
+        "  configs/bad.yaml:3:3: model.layrs: unknown key 'layrs'; did you mean 'layers'?",
     ]
     code, _, err = hp_main(capsys, "show")
     assert (code, err) == (
@@ -404,7 +424,7 @@ def test_explain_groups_errors_and_unknown_keys(
     )
     assert code == 1
     assert "  error: configs/bad.yaml:2:7: model.lr: Input should be a valid number" in out
-    assert "configs/bad.yaml:3:3: model.layrs: unknown key; did you mean 'layers'?" in err
+    assert "configs/bad.yaml:3:3: model.layrs: unknown key 'layrs'; did you mean 'layers'?" in err
     code, _, err = hp_main(capsys, "explain", "model.lrr", "configs/base.yaml")
     assert (code, err) == (
         2,

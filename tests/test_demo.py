@@ -24,5 +24,5 @@ def test_demo_runs() -> None:
     assert "bad value:              model.layers: cannot convert 'eight' to int" in out
     assert "epochs=90, run_name='gelu-8')" in out
     assert "3 errors loading Train (base.yaml <- broken.toml)" in out
-    assert "  broken.toml:3:1: model.actt: unknown key; did you mean 'act'?" in out
+    assert "  broken.toml:3:1: model.actt: unknown key 'actt'; did you mean 'act'?" in out
     assert "from the loaded config: (0.0003, 8, 'gelu') gelu-8" in out

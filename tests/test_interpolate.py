@@ -127,7 +127,7 @@ ERRORS: list[tuple[str, dict[str, Any], list[tuple[Loc, tuple[str, ...], str]]]]
     (
         "missing",
         {"a": {"x": "${b.y}"}},
-        [(("a", "x"), ("a.x", "b.y"), "a.x: missing key 'b.y' in ${b.y}: a.x -> b.y")],
+        [(("a", "x"), ("a.x", "b.y"), "a.x: missing key 'b.y' in ${b.y}")],
     ),
     (
         "missing at the end of a chain: one error, at the key holding the reference",
@@ -136,19 +136,19 @@ ERRORS: list[tuple[str, dict[str, Any], list[tuple[Loc, tuple[str, ...], str]]]]
             (
                 ("b", "y"),
                 ("a.x", "b.y", "c.z"),
-                "b.y: missing key 'c.z' in ${c.z}: a.x -> b.y -> c.z",
+                "b.y: missing key 'c.z' in ${c.z}: 'a.x' -> 'b.y' -> 'c.z'",
             )
         ],
     ),
     (
         "cycle: one error",
         {"a": {"x": "${b.y}"}, "b": {"y": "${a.x}"}, "c": "${a.x}"},
-        [(("b", "y"), ("a.x", "b.y", "a.x"), "b.y: interpolation cycle: a.x -> b.y -> a.x")],
+        [(("b", "y"), ("a.x", "b.y", "a.x"), "b.y: interpolation cycle: 'a.x' -> 'b.y' -> 'a.x'")],
     ),
     (
         "self reference",
         {"a": "x${a}"},
-        [(("a",), ("a", "a"), "a: interpolation cycle: a -> a")],
+        [(("a",), ("a", "a"), "a: interpolation cycle: 'a' -> 'a'")],
     ),
     (
         "a mapping that contains its own reference",
@@ -157,7 +157,7 @@ ERRORS: list[tuple[str, dict[str, Any], list[tuple[Loc, tuple[str, ...], str]]]]
             (
                 ("m", "self"),
                 ("m.self", "m", "m.self"),
-                "m.self: interpolation cycle: m.self -> m -> m.self",
+                "m.self: interpolation cycle: 'm.self' -> 'm' -> 'm.self'",
             )
         ],
     ),
@@ -165,9 +165,9 @@ ERRORS: list[tuple[str, dict[str, Any], list[tuple[Loc, tuple[str, ...], str]]]]
         "through a list index and a scalar",
         {"l": [1], "a": "${l.5}", "b": "${l.0.x}", "c": "${l.x}"},
         [
-            (("a",), ("a", "l.5"), "a: missing key 'l.5' in ${l.5}: a -> l.5"),
-            (("b",), ("b", "l.0.x"), "b: missing key 'l.0.x' in ${l.0.x}: b -> l.0.x"),
-            (("c",), ("c", "l.x"), "c: missing key 'l.x' in ${l.x}: c -> l.x"),
+            (("a",), ("a", "l.5"), "a: missing key 'l.5' in ${l.5}"),
+            (("b",), ("b", "l.0.x"), "b: missing key 'l.0.x' in ${l.0.x}"),
+            (("c",), ("c", "l.x"), "c: missing key 'l.x' in ${l.x}"),
         ],
     ),
     (
@@ -182,7 +182,7 @@ ERRORS: list[tuple[str, dict[str, Any], list[tuple[Loc, tuple[str, ...], str]]]]
             (
                 ("a",),
                 ("a", "env:NOPE"),
-                "a: environment variable 'NOPE' is not set in ${env:NOPE}: a -> env:NOPE",
+                "a: environment variable 'NOPE' is not set in ${env:NOPE}",
             )
         ],
     ),
@@ -208,7 +208,7 @@ ERRORS: list[tuple[str, dict[str, Any], list[tuple[Loc, tuple[str, ...], str]]]]
                 ("c",),
                 ("c",),
                 "c: invalid interpolation '${now:%H}': unknown resolver 'now' "
-                "(supported: env, oc.env)",
+                "(supported: env, oc.env; write \\${ for a literal '${')",
             ),
             (
                 ("d",),
@@ -245,15 +245,51 @@ def test_errors_name_where_each_value_is_written() -> None:
     tree = {"a": {"x": "${b.y}"}, "b": {"y": "${a.x}"}, "c": {"z": "${nope}"}}
     where = {("a", "x"): "train.yaml:3:5", ("b", "y"): "base.yaml:7:3", ("c", "z"): "c.toml:2:1"}
     assert messages(tree, locate=where.get) == [
-        "base.yaml:7:3: b.y: interpolation cycle: a.x -> b.y -> a.x "
-        "(train.yaml:3:5, base.yaml:7:3)",
-        "c.toml:2:1: c.z: missing key 'nope' in ${nope}: c.z -> nope (c.toml:2:1)",
+        "base.yaml:7:3: b.y: interpolation cycle: 'a.x' (train.yaml:3:5) -> 'b.y' -> 'a.x'",
+        "c.toml:2:1: c.z: missing key 'nope' in ${nope}",
     ]
     provenance = {(): "base.yaml", ("a",): "train.yaml", ("a", "x"): "train.yaml"}
     assert messages(tree, provenance=provenance) == [
-        "base.yaml: b.y: interpolation cycle: a.x -> b.y -> a.x (train.yaml, base.yaml)",
-        "base.yaml: c.z: missing key 'nope' in ${nope}: c.z -> nope (base.yaml)",
+        "base.yaml: b.y: interpolation cycle: 'a.x' (train.yaml) -> 'b.y' -> 'a.x'",
+        "base.yaml: c.z: missing key 'nope' in ${nope}",
     ]
+
+
+def test_chains_give_every_other_value_its_position() -> None:
+    # the value the error is about carries its position in the prefix, once
+    tree = {
+        "a": "${b}",
+        "b": "${c.x}",
+        "c": {"x": "${nope}"},
+        "p": "${q}",
+        "q": "${r}",
+        "r": "${p}",
+    }
+    where = {("a",): "f:1:4", ("b",): "f:2:4", ("c", "x"): "g:2:6", ("p",): "f:5:4"}
+    where |= {("q",): "f:6:4", ("r",): "f:7:4"}
+    assert messages(tree, locate=where.get) == [
+        "g:2:6: c.x: missing key 'nope' in ${nope}: 'a' (f:1:4) -> 'b' (f:2:4) -> 'c.x' -> 'nope'",
+        "f:7:4: r: interpolation cycle: 'p' (f:5:4) -> 'q' (f:6:4) -> 'r' -> 'p'",
+    ]
+    for e in interpolate(tree, ENV, locate=where.get)[1]:
+        assert f"({e.source})" not in e.message
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("${foo:{k: [v]}}/x", "'${foo:{k: [v]}}': unknown resolver 'foo'"),
+        ("${foo:{a: {b: c}}}", "'${foo:{a: {b: c}}}': unknown resolver 'foo'"),
+        ("${now:{a}", "'${now:{a}': unknown resolver 'now'"),  # never closed: to the first }
+        ("x ${oc.select:a.b,{c: d}} y", "'${oc.select:a.b,{c: d}}': unknown resolver 'oc.select'"),
+        ("${{ matrix.os }}-${{ x }}", "'${{ matrix.os }}': not a key path"),
+        ("${a{b}}/c", "'${a{b}}': not a key path"),
+    ],
+)
+def test_bad_references_are_named_whole_with_the_escape(text: str, shown: str) -> None:
+    (message,) = messages({"k": text})
+    assert message.startswith(f"k: invalid interpolation {shown} ")
+    assert message.endswith(r"write \${ for a literal '${')")
 
 
 def test_all_errors_are_collected_in_document_order() -> None:
@@ -289,8 +325,7 @@ def test_raw_errors_point_at_the_override() -> None:
     layers = assignments(override_layer(["run=${model.nope}"]))
     tree, provenance = merge([("base.yaml", {"model": {}}), *layers])
     assert messages(tree, provenance=provenance) == [
-        "-D run=${model.nope}: run: missing key 'model.nope' in ${model.nope}: "
-        "run -> model.nope (-D run=${model.nope})"
+        "-D run=${model.nope}: run: missing key 'model.nope' in ${model.nope}"
     ]
 
 
@@ -323,7 +358,7 @@ def test_exponential_text_is_bounded() -> None:
     (error,) = errors
     assert error.loc == ("l21",)  # 2 ** 20 characters
     assert error.message.startswith(
-        f"the result is longer than {MAX_STRING:,} characters: l0 -> l1"
+        f"the result is longer than {MAX_STRING:,} characters: 'l0' -> 'l1' -> "
     )
     assert out["l22"] == "ab" * 2**18
     assert out["l0"] == "${l1}${l1}"
@@ -365,6 +400,5 @@ def test_hydra_defaults_list_names_the_missing_keys() -> None:
     name = "yaml/hydra-defaults-list-interpolation.yaml"
     tree = parse((CORPUS / name).read_bytes(), "yaml", name)
     assert messages(tree, provenance={(): name}) == [
-        f"{name}: defaults.2.optional server_db: missing key 'server' in ${{server}}: "
-        f"defaults.2.optional server_db -> server ({name})"
+        f"{name}: 'defaults.2.optional server_db': missing key 'server' in ${{server}}"
     ]

@@ -233,7 +233,7 @@ FOREIGN_SYNTAX = {
     "yaml/docker-compose-netbox-anchors-merge.yml": "netbox-anchors-merge.yml:3:12: services.",
     "yaml/github-actions-pydantic-ci.yml": "pydantic-ci.yml:22:11: jobs.lint.name: invalid",
     "yaml/hydra-custom-help-block-scalars.yaml": "help-block-scalars.yaml:5:9: header: missing",
-    "yaml/hydra-defaults-list-interpolation.yaml": "list-interpolation.yaml:4:25: defaults.2.",
+    "yaml/hydra-defaults-list-interpolation.yaml": "list-interpolation.yaml:4:25: 'defaults.2.",
 }
 REFUSED = {
     "yaml/k8s-prometheus-adapter-multidoc.yaml": ":14:1: 9 documents",

@@ -16,7 +16,7 @@ from hyperparameter._merge import (
     override_layer,
     source_of,
 )
-from hyperparameter.errors import InvalidKeyError, Loc
+from hyperparameter.errors import InvalidKeyError, Loc, OverrideError
 
 Layers = list[tuple[str, Mapping[str, Any] | Assignment]]
 
@@ -276,9 +276,12 @@ def test_override_layer() -> None:
     ]
 
 
-def test_override_without_equals_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match=r"^expected 'key=value', got 'model\.lr'$"):
-        override_layer(["model.lr"])
+def test_override_without_equals_is_an_override_error() -> None:
+    with pytest.raises(OverrideError) as e:
+        override_layer([" model.lr "])
+    assert isinstance(e.value, ValueError)
+    assert str(e.value) == "-D model.lr: expected 'key=value', got ' model.lr '"
+    assert (e.value.text, e.value.source) == (" model.lr ", "-D model.lr")
 
 
 @pytest.mark.parametrize("text", ["a..b=1", "=1", "a b=1", "1a=1", "a.-b=1"])

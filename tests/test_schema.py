@@ -158,7 +158,7 @@ def test_all_errors_at_once_with_loc_and_type(schema: type) -> None:
         (("kind",), "enum"),
     }
     by_loc = {e["loc"]: e for e in errors}
-    assert by_loc[("model", "actt")]["msg"] == "unknown key; did you mean 'act'?"
+    assert by_loc[("model", "actt")]["msg"] == "unknown key 'actt'; did you mean 'act'?"
     assert by_loc[("model", "layers")]["msg"] == (
         "Input should be a valid integer, unable to parse string as an integer"
     )
@@ -216,7 +216,9 @@ def test_pydantic_extra_allow_and_ignore_are_respected() -> None:
 
     assert adapter_for(Allow).validate({"a": 1, "b": 2})[1] == []
     _, errors = adapter_for(Forbid).validate({"a": 1, "aa": 2})
-    assert [(e["loc"], e["msg"]) for e in errors] == [(("aa",), "unknown key; did you mean 'a'?")]
+    assert [(e["loc"], e["msg"]) for e in errors] == [
+        (("aa",), "unknown key 'aa'; did you mean 'a'?")
+    ]
 
 
 def test_missing_required_field() -> None:

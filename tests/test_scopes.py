@@ -106,9 +106,11 @@ def test_assignment_strings_are_raw() -> None:
         assert ps.to_dict() == {"a.flag": True, "a.lr": 0.2, "a.name": 123, "a.tags": [1, 2]}
 
 
-def test_assignment_without_equals_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match=r"expected 'key=value', got 'model\.lr'"):
+def test_assignment_without_equals_is_an_override_error() -> None:
+    with pytest.raises(hp.OverrideError) as e:
         param_scope("model.lr")
+    assert isinstance(e.value, ValueError)
+    assert str(e.value) == "param_scope('model.lr'): expected 'key=value', got 'model.lr'"
 
 
 def test_positional_must_be_assignment_or_group() -> None:

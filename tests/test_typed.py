@@ -64,7 +64,8 @@ def test_inner_scopes_are_validated_on_enter(schema: type) -> None:
         with pytest.raises(ConfigValidationError) as e, param_scope("model.layers=many"):
             pass
         assert "model.layers: Input should be a valid integer" in str(e.value)
-        with pytest.raises(ConfigValidationError, match="did you mean 'lr'"):
+        unknown = r"\n  model\.lrr: unknown key 'lrr'; did you mean 'lr'\?$"
+        with pytest.raises(ConfigValidationError, match=unknown):
             param_scope(**{"model.lrr": 1}).__enter__()
         with param_scope(**{"elsewhere.x": "anything"}):  # keys outside the schema are free
             assert param_scope.elsewhere.x() == "anything"

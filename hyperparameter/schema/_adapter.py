@@ -22,9 +22,9 @@ from typing import Any, Union
 import pydantic
 
 from .._coerce import Raw, coerce
-from ..errors import ConversionError, ErrorDetails, SchemaError
+from ..errors import ConversionError, ErrorDetails, SchemaError, quoted, shown
 
-__all__ = ["SchemaAdapter", "adapter_for", "is_schema", "to_tree"]
+__all__ = ["SchemaAdapter", "adapter_for", "is_schema", "to_tree", "unknown_key"]
 
 Loc = tuple[str | int, ...]
 _NO_DEFAULT: Any = dataclasses.MISSING
@@ -36,6 +36,13 @@ class _Field:
     annotation: Any
     default: Any
     factory: Any  # a zero-argument callable, or _NO_DEFAULT
+
+
+def _name(obj: object) -> str:
+    """What a message calls something given as a schema: its quoted qualified name, else its
+    bounded repr (any object prints)."""
+    name = getattr(obj, "__qualname__", None)
+    return repr(name) if isinstance(name, str) else shown(obj)
 
 
 def _is_model_class(cls: object) -> bool:
@@ -70,9 +77,7 @@ def _fields(cls: type) -> dict[str, _Field]:
                 default = info.default
             out[key] = _Field(key, info.rebuild_annotation(), default, factory)
         return out
-    raise SchemaError(
-        f"{getattr(cls, '__qualname__', cls)!r} is not a dataclass or a pydantic model class"
-    )
+    raise SchemaError(f"{_name(cls)} is not a dataclass or a pydantic model class")
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -176,9 +181,11 @@ def _keys_of(stack: list[tuple[Any, Any, int]]) -> list[Any]:
     return keys
 
 
-def _did_you_mean(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+def unknown_key(key: object, choices: list[str]) -> str:
+    """The message of an unknown key: ``unknown key 'actt'; did you mean 'act'?``."""
+    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6) if isinstance(key, str) else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key {quoted(key)}{hint}"
 
 
 def _bool_mismatch(value: Any, annotation: Any) -> tuple[str, str] | None:
@@ -200,10 +207,7 @@ class SchemaAdapter:
 
     def __init__(self, schema: type) -> None:
         if not is_schema(schema):
-            raise SchemaError(
-                f"{getattr(schema, '__qualname__', schema)!r} is not a dataclass or a pydantic "
-                "model class"
-            )
+            raise SchemaError(f"{_name(schema)} is not a dataclass or a pydantic model class")
         self.schema = schema
         self.name = schema.__name__
         self.table_all = not _is_model_class(schema)
@@ -306,7 +310,7 @@ class SchemaAdapter:
                     out[k] = v
                 else:
                     errors.append(
-                        _error((*loc, k), _did_you_mean(str(k), list(fields)), "extra_forbidden", v)
+                        _error((*loc, k), unknown_key(k, list(fields)), "extra_forbidden", v)
                     )
                 continue
             out[k] = self._value(v, f.annotation, (*loc, k), errors)

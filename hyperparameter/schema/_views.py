@@ -23,7 +23,7 @@ from .._coerce import Raw
 from .._handles import LiveHandle
 from .._keys import key_hash
 from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError
-from ._adapter import SchemaAdapter, _fields, _group, adapter_for
+from ._adapter import SchemaAdapter, _fields, _group, adapter_for, unknown_key
 
 __all__ = ["Binding", "binding_for", "check_write", "snapshot", "validate_items", "view_for"]
 
@@ -67,8 +67,7 @@ def _check(adapter: SchemaAdapter, key: str, value: Any, errors: list[ErrorDetai
         parent_known, parent = adapter.annotation_at(loc[:-1])
         group = _group(parent) if parent_known else None
         names = list(_fields(group)) if group is not None else []
-        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-        msg = f"unknown key; did you mean {close[0]!r}?" if close else "unknown key"
+        msg = unknown_key(loc[-1], names)
         errors.append(
             {"loc": loc, "msg": msg, "type": "extra_forbidden", "input": value, "source": None}
         )
