@@ -166,10 +166,13 @@ def _entered_by(owner: Any) -> bool:
 
 def _unbalanced(owner: Any) -> NoReturn:
     if _entered_by(owner):
+        inner = _var.get(_TOP).owner
+        open_ = "another scope" if inner is None else repr(inner)
         raise _scope_error(
-            "unbalanced scope exit: the scope being left is not the innermost one "
-            "(scopes must exit in reverse order of entering, in the thread or task that "
-            "entered them)"
+            f"unbalanced scope exit: the innermost scope, {open_}, was entered after this one "
+            "and has not been left (scopes exit in reverse order of entering, in the thread or "
+            "task that entered them; a generator suspended inside a `with` keeps its scope "
+            "entered: close it, e.g. with contextlib.aclosing)"
         )
     raise _scope_error("scope exited without being entered (in this thread or task)")
 
@@ -207,7 +210,7 @@ _NO_OWNER = (None,)
 
 
 class _Owned(dict[Any, Any]):
-    """``{scope marker: ContextVar.set}``: looking up the innermost frame's owner gives the
+    """``{scope: ContextVar.set}``: looking up the innermost frame's owner gives the
     setter that restores its parent, or raises the ``ScopeError`` of an unbalanced exit."""
 
     __slots__ = ("owner",)
@@ -235,7 +238,7 @@ def _prepare(scope: Scope) -> Iterator[Any]:
         # Under a typed scope, what this scope sets is checked (and coerced) on entering.
         items = [(h, k, v) for h, (k, v) in entries.items()]
         entries = {h: (k, v) for h, k, v in _validate_fn(outer, items)}
-    frame = _push(entries, scope._hp_s_opaque, scope._hp_s_owned.owner, scope._hp_s_binding)
+    frame = _push(entries, scope._hp_s_opaque, scope, scope._hp_s_binding)
     view = scope._hp_s_view
     result = scope if view is None else view
     return itertools.islice(itertools.chain(map(_var.set, (frame,)), (result,)), 1, None)
@@ -317,12 +320,10 @@ class Scope:
                 items = items.items()
             for h, k, v in items:
                 _insert(entries, h, k, v)
-        # Frames name their owner by a marker of its own, so a frame never keeps the scope
-        # object (and its typed view) alive, and the lookup table holds no cycle.
+        # Frames name the scope as their owner; looking it up in `owned` is the exit's check.
         owned = _Owned()
-        marker = object()
-        owned.owner = marker
-        owned[marker] = _var.set
+        owned.owner = self
+        owned[self] = _var.set
         object.__setattr__(self, "_hp_s_entries", entries)
         object.__setattr__(self, "_hp_s_opaque", False)
         object.__setattr__(self, "_hp_s_owned", owned)
@@ -343,7 +344,7 @@ class Scope:
 
     def _hp_entered(self) -> bool:
         """Is this scope entered in the current context (a frame of the chain is its own)?"""
-        return _entered_by(self._hp_s_owned.owner)
+        return _entered_by(self)
 
     def _hp_own(self, hash: int, key: str, default: Any) -> Any:
         """The value this scope itself sets for ``key`` (with its ``hash``), or ``default``."""

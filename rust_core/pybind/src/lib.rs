@@ -214,15 +214,29 @@ fn pop_frame(py: Python<'_>, owner: &Bound<'_, PyAny>) -> PyResult<()> {
         }
     }
     let message = if entered_by(py, owner)? {
-        "unbalanced scope exit: the scope being left is not the innermost one \
-         (scopes must exit in reverse order of entering, in the thread or task that entered them)"
+        let open = match current(py)?.and_then(|f| f.get().owner.as_ref().map(|o| o.clone_ref(py)))
+        {
+            Some(o) => o.bind(py).repr()?.to_string(),
+            None => "another scope".to_owned(),
+        };
+        unbalanced_message(&open)
     } else {
-        "scope exited without being entered (in this thread or task)"
+        "scope exited without being entered (in this thread or task)".to_owned()
     };
     Err(PyErr::from_type(
         bound(py)?.scope_error.bind(py).clone(),
         message,
     ))
+}
+
+/// The `ScopeError` text of leaving a scope while `open`, entered after it, is still entered.
+fn unbalanced_message(open: &str) -> String {
+    format!(
+        "unbalanced scope exit: the innermost scope, {open}, was entered after this one and has \
+         not been left (scopes exit in reverse order of entering, in the thread or task that \
+         entered them; a generator suspended inside a `with` keeps its scope entered: close it, \
+         e.g. with contextlib.aclosing)"
+    )
 }
 
 /// Registers the context variable and the exception classes; called once by `storage.py`.
