@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from subproc import run_python
 
 SCRIPT = r"""
