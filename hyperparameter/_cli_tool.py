@@ -2,8 +2,9 @@
 ``schema`` (DESIGN §7).
 
 Exit status: 0 success, 1 the config has problems (findings), 2 a usage error — a bad flag,
-an unknown key, a schema that cannot be imported. Errors of the tool are one line on stderr;
-``--debug`` raises them with their traceback instead.
+an unknown key, a schema that cannot be imported, a closed stdout — and 141 when stdout's
+reader went away (``| head``). Errors of the tool are one line on stderr; ``--debug`` raises
+them with their traceback instead.
 """
 
 from __future__ import annotations

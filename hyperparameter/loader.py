@@ -442,7 +442,8 @@ def dump(
 
     A ``${`` in a string is written escaped (``\\${``), so that ``load`` reads back the same
     text; ``keep_references=True`` writes strings as they are, for a config loaded with
-    ``interpolate=False`` whose references should stay references."""
+    ``interpolate=False`` whose references should stay references. ``path`` is written
+    atomically: a dump that fails leaves an existing file as it was."""
     if format is not None:
         fmt: Format = _formats.format_for("", format)
     elif path is not None:
