@@ -20,6 +20,7 @@ from ._cli_args import Command, Param, assignments, build, command, parse
 from ._cli_config import (
     MISSING,
     CliError,
+    OutputError,
     Resolution,
     did_you_mean,
     dotted,
@@ -27,8 +28,11 @@ from ._cli_config import (
     explain_key,
     findings,
     import_schema,
+    out,
+    printable,
     resolve,
     show,
+    writing,
 )
 from ._coerce import Raw, coerce, target_repr, untyped
 from ._keys import parse_assignment
@@ -188,7 +192,11 @@ def run(
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = parser.prog
     try:
-        req = parse(parser, commands, argv)
+        try:
+            req = parse(parser, commands, argv)
+        except (SystemExit, OutputError):  # --help, --version, a usage error: printed
+            with writing(prog):
+                raise
         prog = f"{parser.prog} {req.cmd.name}" if len(commands) > 1 else parser.prog
         if req.args.overrides:
             raise CliError(f"unrecognized arguments: {' '.join(req.args.overrides)}")
@@ -223,10 +231,11 @@ def run(
     values = _values(req.cmd, res, problems, missing)
     if listing:
         try:
-            if req.args.list_params:
-                print(_list(req.cmd, res, values))
-            else:
-                print(_explain(req.args.explain_param, req.cmd, res, values))
+            with writing(prog):
+                if req.args.list_params:
+                    out(printable(_list(req.cmd, res, values)))
+                else:
+                    out(printable(_explain(req.args.explain_param, req.cmd, res, values)))
         except CliError as e:
             _fail(prog, [str(e)])
         if res.errors or problems:

@@ -10,19 +10,18 @@ SARIF 2.1.0. Files and schemas may come from ``[tool.hyperparameter.lint]`` in t
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import tomli
 
 from . import loader
-from ._cli_config import CliError, dotted, import_schema
+from ._cli_config import CliError, dotted, import_schema, json_text, out, printable
 from .errors import (
     _NO_INPUT,
     ConfigFileError,
@@ -36,12 +35,14 @@ __all__ = [
     "Finding",
     "LintConfig",
     "find_config",
+    "interpolate_for",
     "lint",
     "render",
     "schema_for",
     "shared_schema",
 ]
 
+T = TypeVar("T")
 SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 _SOURCE = re.compile(r"(.*):(\d+):(\d+)\Z", re.S)
 # ConfigFileError carries no rule of its own: named from its message, else "syntax".
@@ -87,12 +88,15 @@ class Finding:
 
 @dataclass(frozen=True)
 class LintConfig:
-    """``[tool.hyperparameter.lint]`` of one pyproject.toml; globs relative to ``root``."""
+    """``[tool.hyperparameter.lint]`` of one pyproject.toml; globs relative to ``root``.
+    ``interpolate`` maps globs to whether their files' ``${…}`` are resolved (``interpolate =
+    false`` alone is ``(("**", False),)``)."""
 
     root: Path
     files: tuple[str, ...]
     schema: str | None
     schemas: tuple[tuple[str, str], ...]
+    interpolate: tuple[tuple[str, bool], ...] = ()
 
 
 def find_config(start: str | os.PathLike[str] | None = None) -> LintConfig | None:
@@ -124,7 +128,7 @@ def _config(path: Path, table: Any) -> LintConfig:
 
     if not isinstance(table, dict):
         raise CliError(f"{path}: [tool.hyperparameter.lint] must be a table")
-    unknown = sorted(set(table) - {"files", "schema", "schemas"})
+    unknown = sorted(set(table) - {"files", "schema", "schemas", "interpolate"})
     if unknown:
         raise CliError(f"{path}: [tool.hyperparameter.lint] has unknown keys: {unknown}")
     schema = table.get("schema")
@@ -133,8 +137,22 @@ def _config(path: Path, table: Any) -> LintConfig:
     schemas = table.get("schemas", {})
     if not isinstance(schemas, dict) or not all(isinstance(v, str) for v in schemas.values()):
         raise CliError(f"{path}: [tool.hyperparameter.lint.schemas] must map globs to strings")
+    interpolate = table.get("interpolate", {})
+    if isinstance(interpolate, bool):
+        interpolate = {"**": interpolate}
+    if not isinstance(interpolate, dict) or not all(
+        isinstance(v, bool) for v in interpolate.values()
+    ):
+        raise CliError(
+            f"{path}: [tool.hyperparameter.lint] interpolate must be true, false, or a table "
+            "mapping globs to true or false"
+        )
     return LintConfig(
-        path.parent, strings(table.get("files", []), "files"), schema, tuple(schemas.items())
+        path.parent,
+        strings(table.get("files", []), "files"),
+        schema,
+        tuple(schemas.items()),
+        tuple(interpolate.items()),
     )
 
 
@@ -178,11 +196,23 @@ def schema_for(path: str, config: LintConfig | None) -> str | None:
     characters; the first on a tie), else ``schema``."""
     if config is None:
         return None
+    return _most_specific(path, config, config.schemas, config.schema)
+
+
+def interpolate_for(path: str, config: LintConfig | None) -> bool:
+    """Whether ``${…}`` in ``path`` is resolved: the most specific matching glob of the
+    pyproject's ``interpolate`` (as in :func:`schema_for`), else true."""
+    if config is None:
+        return True
+    return _most_specific(path, config, config.interpolate, True)
+
+
+def _most_specific(path: str, config: LintConfig, table: Sequence[tuple[str, T]], default: T) -> T:
     rel = PurePath(os.path.relpath(os.path.abspath(path), config.root)).as_posix()
-    matches = [(g, s) for g, s in config.schemas if _glob_regex(g.removeprefix("./")).match(rel)]
+    matches = [(g, v) for g, v in table if _glob_regex(g.removeprefix("./")).match(rel)]
     if matches:
         return max(matches, key=lambda m: _specificity(m[0]))[1]
-    return config.schema
+    return default
 
 
 def _display(path: str) -> str:
@@ -208,6 +238,69 @@ def _expand(paths: Sequence[str]) -> list[str]:
     return out
 
 
+def _glob(root: str, pattern: str) -> list[str]:
+    """The paths (relative to ``root``, sorted) of what is not a folder and matches
+    ``pattern``, as ``glob.glob(pattern, root_dir=root, recursive=True)`` finds them (names
+    starting with ``.`` only for a segment that starts with ``.``), except that ``**`` enters
+    each folder once: a symlink back up the tree (``sub/up -> ..``) or a second link to a
+    folder already seen is not followed, so loops cannot multiply the work. FIFOs, devices
+    and broken links are kept: reading refuses them as ``unreadable`` findings."""
+    parts = [p for p in pattern.removeprefix("./").split("/") if p not in ("", ".")]
+    level = [""]
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        found: list[str] = []
+        if part == "**":
+            folders = _folders(root, level)
+            found = folders
+            if last:  # a trailing ** matches every entry below, as in glob
+                found = [os.path.join(d, n) for d in folders for n in _names(root, d, False)]
+        elif not glob.has_magic(part):
+            found = [
+                os.path.join(d, part) for d in level if os.path.lexists(os.path.join(root, d, part))
+            ]
+        else:
+            match = _glob_regex(part).match
+            hidden = part.startswith(".")
+            found = [os.path.join(d, n) for d in level for n in _names(root, d, hidden) if match(n)]
+        level = found if last else [d for d in found if os.path.isdir(os.path.join(root, d))]
+    return sorted({p for p in level if p and not os.path.isdir(os.path.join(root, p))})
+
+
+def _names(root: str, folder: str, hidden: bool) -> list[str]:
+    try:
+        names = os.listdir(os.path.join(root, folder))
+    except OSError:
+        return []
+    return sorted(n for n in names if hidden or not n.startswith("."))
+
+
+def _folders(root: str, starts: list[str]) -> list[str]:
+    """``starts`` and every folder below them (not hidden ones), each real folder once: a
+    folder is identified by ``(st_dev, st_ino)``, so no symlink is followed into a folder
+    already entered. Symlinked folders are entered after every real one, so a file is named
+    by its real path when it has one under ``starts``."""
+    seen: set[tuple[int, int]] = set()
+    out: list[str] = []
+    stack = list(reversed(starts))
+    links: list[str] = []
+    while stack or links:
+        folder = stack.pop() if stack else links.pop(0)
+        try:
+            info = os.stat(os.path.join(root, folder))
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        out.append(folder)
+        subs = [os.path.join(folder, n) for n in _names(root, folder, False)]
+        subs = [d for d in subs if os.path.isdir(os.path.join(root, d))]
+        links += [d for d in subs if os.path.islink(os.path.join(root, d))]
+        stack += reversed([d for d in subs if not os.path.islink(os.path.join(root, d))])
+    return out
+
+
 def targets(paths: Sequence[str], config: LintConfig | None) -> list[str]:
     """The files to lint: ``paths`` (folders searched for config files), else the pyproject
     globs (``files`` and the keys of ``schemas``)."""
@@ -219,10 +312,8 @@ def targets(paths: Sequence[str], config: LintConfig | None) -> list[str]:
         )
     found: dict[str, None] = {}
     for pattern in (*config.files, *(g for g, _ in config.schemas)):
-        for rel in sorted(glob.glob(pattern, root_dir=config.root, recursive=True)):
-            path = config.root / rel
-            if path.is_file():
-                found[_display(str(path))] = None
+        for rel in _glob(str(config.root), pattern):
+            found[_display(os.path.join(config.root, rel))] = None
     if not found:
         raise CliError(f"no files match the globs of [tool.hyperparameter.lint] in {config.root}")
     return list(found)
@@ -247,8 +338,9 @@ def _finding(e: ErrorDetails, fallback: str) -> Finding:
     return Finding(file, line or None, col or None, key, message, e["type"])
 
 
-def check(files: Sequence[str], schema: type | None) -> list[Finding]:
-    """The findings of ``files`` loaded as layers of one config (one file: alone)."""
+def check(files: Sequence[str], schema: type | None, interpolate: bool = True) -> list[Finding]:
+    """The findings of ``files`` loaded as layers of one config (one file: alone); without
+    ``interpolate``, ``${…}`` is text (``hp.load(..., interpolate=False)``)."""
     layers = []
     findings = []
     for i, path in enumerate(files):
@@ -259,7 +351,7 @@ def check(files: Sequence[str], schema: type | None) -> list[Finding]:
     if findings:
         return findings
     try:
-        loader._run(layers, schema, (), None, True)
+        loader._run(layers, schema, (), None, interpolate)
     except ConfigValidationError as e:
         findings = [_finding(d, files[-1]) for d in e.errors()]
     return findings
@@ -304,18 +396,30 @@ def shared_schema(spec: str | None, files: Sequence[str]) -> type | None:
 
 
 def lint(
-    paths: Sequence[str], *, schema: str | None, merge: bool
+    paths: Sequence[str], *, schema: str | None, merge: bool, interpolate: bool | None = None
 ) -> tuple[list[str], list[Finding]]:
-    """The files checked and the findings. Raises :class:`CliError` for usage problems: no
-    files, a schema that cannot be imported, a ``--merge`` set with different schemas."""
+    """The files checked and the findings; ``interpolate`` None means as the pyproject says
+    (default: resolve ``${…}``). Raises :class:`CliError` for usage problems: no files, a
+    schema that cannot be imported, a ``--merge`` set with different schemas or different
+    interpolation settings."""
     config = find_config()
     files = targets(paths, config)
     schemas = _Schemas(schema, config)
+
+    def resolves(path: str) -> bool:
+        return interpolate if interpolate is not None else interpolate_for(path, config)
+
     if merge:
-        return files, check(files, schemas.shared(files, "--merge"))
+        flags = {resolves(f) for f in files}
+        if len(flags) > 1:
+            raise CliError(
+                "--merge: the pyproject interpolates some of the files and not others; "
+                "pass --interpolate or --no-interpolate"
+            )
+        return files, check(files, schemas.shared(files, "--merge"), flags.pop())
     findings = []
     for path in files:
-        findings += check([path], schemas.load(schemas.name(path)))
+        findings += check([path], schemas.load(schemas.name(path)), resolves(path))
     return files, findings
 
 
@@ -326,12 +430,12 @@ def render(files: Sequence[str], findings: Sequence[Finding], fmt: str) -> str:
     """The report in ``text``, ``json``, ``github`` or ``sarif`` format."""
     if fmt == "json":
         doc = {"files_checked": len(files), "findings": [asdict(f) for f in findings]}
-        return json.dumps(doc, indent=2, ensure_ascii=False)
+        return json_text(doc)
     if fmt == "github":
-        return "\n".join(_github(f) for f in findings)
+        return printable("\n".join(_github(f) for f in findings))
     if fmt == "sarif":
-        return json.dumps(_sarif(findings), indent=2, ensure_ascii=False)
-    lines = [_text(f) for f in findings]
+        return json_text(_sarif(findings))
+    lines = [printable(_text(f)) for f in findings]
     n, bad = len(files), len({f.file for f in findings})
     if findings:
         what = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
@@ -371,9 +475,10 @@ def _github(f: Finding) -> str:
 
 
 def _uri(path: str) -> dict[str, str]:
+    # A URI holds bytes: a name that is not UTF-8 is percent-encoded byte by byte.
     if os.path.isabs(path):
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(PurePath(path).as_posix()), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(os.fsencode(PurePath(path).as_posix())), "uriBaseId": "%SRCROOT%"}
 
 
 def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
@@ -431,10 +536,17 @@ def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def main(paths: Sequence[str], *, schema: str | None, merge: bool, fmt: str) -> int:
+def main(
+    paths: Sequence[str],
+    *,
+    schema: str | None,
+    merge: bool,
+    fmt: str,
+    interpolate: bool | None = None,
+) -> int:
     """Runs ``hp lint``; returns 0 clean, 1 findings (raises CliError for usage errors)."""
-    files, findings = lint(paths, schema=schema, merge=merge)
+    files, findings = lint(paths, schema=schema, merge=merge, interpolate=interpolate)
     text = render(files, findings, fmt)
     if text:
-        print(text)
+        out(text)
     return 1 if findings else 0

@@ -2,8 +2,9 @@
 ``schema`` (DESIGN §7).
 
 Exit status: 0 success, 1 the config has problems (findings), 2 a usage error — a bad flag,
-an unknown key, a schema that cannot be imported. Errors of the tool are one line on stderr;
-``--debug`` raises them with their traceback instead.
+an unknown key, a schema that cannot be imported, a closed stdout — and 141 when stdout's
+reader went away (``| head``). Errors of the tool are one line on stderr; ``--debug`` raises
+them with their traceback instead.
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ from . import _cli_lint, _formats, loader
 from ._cli_config import (
     OVERRIDE,
     CliError,
+    OutputError,
     Parser,
     Resolution,
     dotted,
     explain_key,
     findings,
+    flush_stdout,
     import_schema,
+    out,
+    output_failed,
+    printable,
     resolve,
     walk,
 )
@@ -93,6 +99,13 @@ def _parser() -> tuple[Parser, dict[str, argparse.ArgumentParser]]:
     )
     lint.add_argument("--merge", action="store_true", help="check the files as layers, in order")
     lint.add_argument(
+        "--interpolate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="resolve ${...} references (default: yes, or as pyproject.toml says); "
+        "--no-interpolate reads them as text, for files where ${...} belongs to another tool",
+    )
+    lint.add_argument(
         "--format",
         choices=["text", "json", "github", "sarif"],
         default="text",
@@ -155,7 +168,7 @@ def _note(res: Resolution, loc: Loc) -> str:
     raw = raw.text if isinstance(raw, Raw) else raw
     if isinstance(raw, str) and "${" in raw:
         note += f" ({raw})"
-    return note
+    return printable(note)  # a file name that is not UTF-8
 
 
 def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
@@ -170,7 +183,7 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
         flat = {dotted(loc): {"value": _at(tree, loc), "source": _note(res, loc)} for loc in leaves}
         return json.dumps(flat, indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
-        return _yaml_with_notes(tree, {loc: _note(res, loc) for loc in leaves})
+        return _yaml_with_notes(tree, {_text_loc(loc): _note(res, loc) for loc in leaves})
     text = loader.dump(config, format="toml")
     lines = text.split("\n")
     positions = _formats.positions(text, "toml", "<show>")
@@ -187,11 +200,18 @@ def _at(tree: Any, loc: Loc) -> Any:
     return tree
 
 
-def _yaml_with_notes(tree: dict[str, Any], notes: dict[Loc, str]) -> str:
+def _text_loc(loc: Loc) -> tuple[str, ...]:
+    """``loc`` with every key as text: the written tree and the loaded one may differ in
+    whether a key is ``0`` or ``"0"`` (keys never collide that way: dump refuses it)."""
+    return tuple(map(str, loc))
+
+
+def _yaml_with_notes(tree: dict[str, Any], notes: dict[tuple[str, ...], str]) -> str:
     import io
 
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.representer import RoundTripRepresenter
 
     def build(node: Any, loc: Loc) -> Any:
         if not isinstance(node, dict) or not node:
@@ -199,12 +219,13 @@ def _yaml_with_notes(tree: dict[str, Any], notes: dict[Loc, str]) -> str:
         out = CommentedMap()
         for key, value in node.items():
             out[key] = build(value, (*loc, key))
-            note = notes.get((*loc, key))
+            note = notes.get(_text_loc((*loc, key)))
             if note is not None:
                 out.yaml_add_eol_comment(f"# {note}", key, column=0)
         return out
 
     yaml = YAML(typ="rt", pure=True)
+    yaml.Representer = _formats.yaml_representer(RoundTripRepresenter)
     yaml.width = 1 << 30  # a folded value would swallow the comment
     buf = io.StringIO()
     yaml.dump(build(tree, ()), buf)
@@ -214,7 +235,7 @@ def _yaml_with_notes(tree: dict[str, Any], notes: dict[Loc, str]) -> str:
 def _show(ns: argparse.Namespace) -> int:
     files, defines, schema = _layered(ns)
     res = resolve(files, schema=schema, defines=defines)
-    sys.stdout.write(render_show(res, ns.format, ns.provenance))
+    out(render_show(res, ns.format, ns.provenance), end="")
     return 0
 
 
@@ -224,7 +245,7 @@ def _show(ns: argparse.Namespace) -> int:
 def _explain(ns: argparse.Namespace) -> int:
     files, defines, schema = _layered(ns)
     res = resolve(files, schema=schema, defines=defines, tolerant=True)
-    print(explain_key(res, ns.key))
+    out(printable(explain_key(res, ns.key)))
     for line in findings(res.errors):
         print(line, file=sys.stderr)
     return 1 if res.errors else 0
@@ -234,7 +255,9 @@ def _explain(ns: argparse.Namespace) -> int:
 
 
 def _lint(ns: argparse.Namespace) -> int:
-    return _cli_lint.main(ns.files, schema=ns.schema, merge=ns.merge, fmt=ns.format)
+    return _cli_lint.main(
+        ns.files, schema=ns.schema, merge=ns.merge, fmt=ns.format, interpolate=ns.interpolate
+    )
 
 
 def _schema(ns: argparse.Namespace) -> int:
@@ -245,7 +268,7 @@ def _schema(ns: argparse.Namespace) -> int:
         with open(ns.output, "w", encoding="utf-8") as f:
             f.write(text)
     else:
-        sys.stdout.write(text)
+        out(text, end="")
     return 0
 
 
@@ -253,11 +276,17 @@ _COMMANDS = {"lint": _lint, "show": _show, "explain": _explain, "schema": _schem
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs ``hp``; returns the exit status."""
+    """Runs ``hp``; returns the exit status (``BROKEN_PIPE`` when stdout's reader went away,
+    2 with one line on stderr when stdout is closed)."""
     try:
-        return _main(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as e:  # argparse: --help, --version, usage errors
-        return e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+        try:
+            code = _main(list(sys.argv[1:] if argv is None else argv))
+        except SystemExit as e:  # argparse: --help, --version, usage errors
+            code = e.code if isinstance(e.code, int) else 0 if e.code is None else 2
+        flush_stdout()
+    except OutputError as e:
+        return output_failed("hp", e)
+    return code
 
 
 def _main(argv: list[str]) -> int:
@@ -271,6 +300,8 @@ def _main(argv: list[str]) -> int:
     debug = "--debug" in argv[:i] or getattr(ns, "debug", False)
     try:
         return _COMMANDS[name](ns)
+    except OutputError:
+        raise
     except (ConfigFileError, ConfigValidationError) as e:
         if debug:
             raise

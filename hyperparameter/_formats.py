@@ -13,15 +13,19 @@ re-reads the same bytes and maps every value's ``loc`` to where its value and it
 
 Limits (DESIGN §8): more than :data:`MAX_DEPTH` nested containers, YAML aliases standing for
 more than :data:`MAX_ALIAS_NODES` nodes, and integers longer than ``int()`` converts are
-:class:`ConfigFileError`, never a ``RecursionError`` or a bare ``ValueError``.
+:class:`ConfigFileError`, never a ``RecursionError`` or a bare ``ValueError``. :func:`read_bytes`
+reads only regular files of at most :data:`MAX_FILE_BYTES`.
 """
 
 from __future__ import annotations
 
 import bisect
+import errno
+import functools
 import json
 import os
 import re
+import stat
 import sys
 from array import array
 from collections.abc import Callable, Iterator
@@ -54,13 +58,16 @@ from .errors import ConfigFileError, Loc
 __all__ = [
     "MAX_ALIAS_NODES",
     "MAX_DEPTH",
+    "MAX_FILE_BYTES",
     "Format",
     "Position",
     "format_for",
+    "max_file_bytes",
     "parse",
     "positions",
     "read_bytes",
     "yaml_backend",
+    "yaml_representer",
 ]
 
 Format = Literal["yaml", "toml", "json"]
@@ -70,6 +77,9 @@ MAX_DEPTH = 1000
 #: A YAML document whose aliases stand for more nodes than this is an error (billion laughs):
 #: every scalar, key and container an alias repeats, nested aliases expanded.
 MAX_ALIAS_NODES = 1_000_000
+#: Files larger than this are refused before they are read (``HYPERPARAMETER_MAX_FILE_BYTES``
+#: changes it): 256 MiB, five times the 50 MB files the reliability suite loads.
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 _SUFFIXES: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".json": "json"}
 
@@ -104,13 +114,80 @@ def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> Format:
     return found
 
 
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of ``path``; an unreadable file is a :class:`ConfigFileError`."""
+def max_file_bytes() -> int:
+    """The size limit of :func:`read_bytes`: ``HYPERPARAMETER_MAX_FILE_BYTES`` when set (a
+    positive integer, bytes), else :data:`MAX_FILE_BYTES`."""
+    text = os.environ.get("HYPERPARAMETER_MAX_FILE_BYTES", "").strip()
+    if not text:
+        return MAX_FILE_BYTES
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise ValueError(
+            f"HYPERPARAMETER_MAX_FILE_BYTES must be a positive number of bytes, not {text!r}"
+        )
+    return limit
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``; an unreadable file is a :class:`ConfigFileError`.
+
+    Only a regular file is read, and only up to :func:`max_file_bytes`: a FIFO, a socket, a
+    device (``/dev/zero``, ``/dev/urandom``) or a directory, also through a symlink, and a file
+    over the limit are refused before anything is read, so none can hang or exhaust memory.
+    """
+    name = os.fspath(path)
+    limit = max_file_bytes()
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
+        fd = os.open(name, os.O_RDONLY | _OPEN_FLAGS)
     except OSError as e:
-        raise ConfigFileError(f"cannot read the file: {e.strerror or e}", os.fspath(path)) from None
+        raise ConfigFileError(f"cannot read the file: {e.strerror or e}", name) from None
+    try:
+        info = os.fstat(fd)  # the opened file itself: no race with a swapped symlink
+        if stat.S_ISDIR(info.st_mode):
+            raise ConfigFileError(f"cannot read the file: {os.strerror(errno.EISDIR)}", name)
+        if not stat.S_ISREG(info.st_mode):
+            what = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "special file")
+            raise ConfigFileError(f"cannot read the file: not a regular file ({what})", name)
+        if info.st_size > limit:
+            raise _too_big(name, limit)
+        chunks = []
+        size = 0
+        want = info.st_size + 1  # one read for a file that keeps its size (the common case)
+        while size <= limit:  # it may grow after fstat: read at most limit + 1 bytes
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            want = min(limit + 1 - size, 1 << 20)
+        if size > limit:
+            raise _too_big(name, limit)
+        return b"".join(chunks)
+    except OSError as e:
+        raise ConfigFileError(f"cannot read the file: {e.strerror or e}", name) from None
+    finally:
+        os.close(fd)
+
+
+_OPEN_FLAGS = sum(getattr(os, flag, 0) for flag in ("O_NONBLOCK", "O_BINARY", "O_CLOEXEC"))
+_FILE_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def _too_big(name: str, limit: int) -> ConfigFileError:
+    return ConfigFileError(
+        f"cannot read the file: larger than {limit:,} bytes "
+        "(the limit; HYPERPARAMETER_MAX_FILE_BYTES raises it)",
+        name,
+    )
 
 
 def parse(data: bytes | str, fmt: Format, path: str) -> dict[str, Any]:
@@ -199,14 +276,20 @@ def yaml_backend() -> Literal["c", "pure"]:
 
 
 class _Lines:
-    """Index -> (line, column), both 1-based, over one decoded text."""
+    """Index -> (line, column), both 1-based, over one decoded text. A line ends at ``\n``,
+    ``\r\n`` or a lone ``\r``, as YAML counts them (TOML has no lone CR: it is an error at
+    the CR itself); JSON has no lines, and editors count all three."""
 
     def __init__(self, text: str) -> None:
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        ends = _LINE_ENDS.finditer(text) if "\r" in text else re.finditer("\n", text)
+        self.starts = [0, *(m.end() for m in ends)]
 
     def at(self, index: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, index)
         return line, index - self.starts[line - 1] + 1
+
+
+_LINE_ENDS = re.compile("\r\n?|\n")
 
 
 class _TooDeep(Exception):
@@ -229,9 +312,8 @@ def _decode(data: bytes | str, path: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        start = data.rfind(b"\n", 0, e.start) + 1
-        col = len(data[start : e.start].decode("utf-8")) + 1
+        before = data[: e.start].decode("utf-8")  # valid up to the first bad byte
+        line, col = _Lines(before).at(len(before))
         byte = data[e.start]
         raise ConfigFileError(f"invalid UTF-8: {e.reason} 0x{byte:02x}", path, line, col) from None
 
@@ -988,13 +1070,39 @@ def _node_position(node: Node, key_node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1, key_line, key_col)
 
 
+# ------------------------------------------------------------------------- YAML: writing
+
+# ruamel reads U+0085, U+2028 and U+2029 as line breaks (YAML 1.1), YAML 1.2 readers as text,
+# and ruamel's writer leaves them bare in plain and single-quoted scalars: NEL loaded back as a
+# space. Double-quoted, they are escapes (\N, \L, \P) that every reader takes alike.
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+@functools.cache
+def yaml_representer(base: type) -> type:
+    """``base`` (a ruamel representer class: ``SafeRepresenter`` for ``dump``,
+    ``RoundTripRepresenter`` for ``hp show --provenance``) with the one string rule of every
+    YAML writer here: a string (a value or a key) holding U+0085, U+2028 or U+2029 is written
+    double-quoted. A subclass, so ruamel's own tables stay untouched."""
+
+    def represent_str(self: Any, data: str) -> Any:
+        if _YAML_BREAKS.search(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return base.represent_str(self, data)  # type: ignore[attr-defined]
+
+    representer = type(f"Escaping{base.__name__}", (base,), {"represent_str": represent_str})
+    representer.yaml_representers = dict(base.yaml_representers)  # type: ignore[attr-defined]
+    representer.add_representer(str, represent_str)  # type: ignore[attr-defined]
+    return representer
+
+
 # ----------------------------------------------------------------------------------- TOML
 
 
 def _parse_toml(text: str, path: str) -> dict[str, Any]:
     try:
         data = tomli.loads(text)
-    except tomli.TOMLDecodeError as e:
+    except tomli.TOMLDecodeError as e:  # tomli counts in its text with CRLF made LF: right
         raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
     except RecursionError:
         raise _toml_too_deep(text, path) from None
@@ -1211,8 +1319,8 @@ def _parse_json(text: str, path: str) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
-    except json.JSONDecodeError as e:
-        raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
+    except json.JSONDecodeError as e:  # its line numbers count only \n
+        raise ConfigFileError(e.msg, path, *_Lines(text).at(e.pos)) from None
     except RecursionError:
         raise _too_deep(text, path, _json_brackets, "JSON") from None
     except ValueError as e:  # int() refusing a huge literal, outside json's own errors

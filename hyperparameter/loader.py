@@ -8,13 +8,15 @@ Source positions are computed only when an error needs them (``_formats.position
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import enum
-import functools
 import io
 import json
 import math
 import os
+import secrets
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -28,6 +30,7 @@ from .errors import (
     ConfigValidationError,
     ErrorDetails,
     InterpolationError,
+    InvalidKeyError,
     shown,
 )
 from .schema import adapter_for, is_schema, to_tree
@@ -400,6 +403,9 @@ def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) 
     pending: list[tuple[Any, Any, str | int, Loc]]
     while stack:
         node, parent, key, at = stack.pop()
+        if type(key) is str and _formats.has_surrogate(key):  # no file can hold it
+            reason = "a lone surrogate is not text; cannot dump"
+            raise InvalidKeyError(".".join(map(str, at)), reason)
         if isinstance(node, enum.Enum):
             node = node.value
         if isinstance(node, Mapping):
@@ -455,7 +461,8 @@ def dump(
 
     A ``${`` in a string is written escaped (``\\${``), so that ``load`` reads back the same
     text; ``keep_references=True`` writes strings as they are, for a config loaded with
-    ``interpolate=False`` whose references should stay references."""
+    ``interpolate=False`` whose references should stay references. ``path`` is written
+    atomically: a dump that fails leaves an existing file as it was."""
     if format is not None:
         fmt: Format = _formats.format_for("", format)
     elif path is not None:
@@ -472,27 +479,62 @@ def dump(
     except RecursionError:  # the writers recurse; a config this deep loads but cannot be written
         raise ValueError(f"the config nests too deeply to write as {fmt.upper()}") from None
     if path is not None:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        _write_file(os.fspath(path), text.encode("utf-8"))
     return text
 
 
-@functools.cache
-def _yaml_representer() -> type:
-    """ruamel's safe representer, except that a string holding U+0085 is double-quoted:
-    ruamel reads NEL as a line break (YAML 1.1), so a plain or single-quoted one would load
-    back as a space. A subclass, so ruamel's own tables stay untouched."""
-    from ruamel.yaml.representer import SafeRepresenter
+def _write_file(path: str, data: bytes) -> None:
+    """Writes ``data`` to ``path`` atomically: into a new file in the same folder, flushed to
+    disk, then renamed over ``path`` (through a symlink, onto its target), so a failure at any
+    point leaves the old file whole and no temporary file behind. The new file keeps the mode
+    of the one it replaces; a new one gets the usual ``0o666`` minus the umask."""
+    target = os.path.realpath(path)
+    folder, name = os.path.split(target)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temp, flags, 0o666)  # the kernel applies the umask, as open() does
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise FileExistsError(f"cannot create a temporary file next to {path}")
+    try:
+        try:
+            if mode is not None:
+                os.chmod(temp, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _sync_folder(folder)
 
-    class Representer(SafeRepresenter):
-        def represent_str(self, data: str) -> Any:
-            if "\x85" in data:
-                return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-            return super().represent_str(data)
 
-    Representer.yaml_representers = dict(SafeRepresenter.yaml_representers)
-    Representer.add_representer(str, Representer.represent_str)
-    return Representer
+def _sync_folder(folder: str) -> None:
+    """Flushes the rename to disk (POSIX; elsewhere and where a folder cannot be opened, the
+    rename is still atomic, only not yet durable)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _write(tree: Any, fmt: Format) -> str:
@@ -504,9 +546,10 @@ def _write(tree: Any, fmt: Format) -> str:
         text = tomli_w.dumps(tree)
     else:
         from ruamel.yaml import YAML
+        from ruamel.yaml.representer import SafeRepresenter
 
         yaml = YAML(typ="safe", pure=True)
-        yaml.Representer = _yaml_representer()
+        yaml.Representer = _formats.yaml_representer(SafeRepresenter)
         yaml.default_flow_style = False
         yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
         # No line folding: ruamel's writer can fold a double-quoted string inside a run of
