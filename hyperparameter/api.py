@@ -341,7 +341,7 @@ class _ParamScopeEntry(LiveHandle):
 
     else:
         # Calling the entry builds a scope: `param_scope(**kw)` is `ParamScope(**kw)`.
-        __call__ = ParamScope
+        __call__ = staticmethod(_st.scope_factory(ParamScope))
 
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":

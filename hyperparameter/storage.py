@@ -138,6 +138,12 @@ def reset_snapshot() -> None:
     SNAPSHOT_VERSION[0] += 1
 
 
+def scope_factory(cls: type) -> Callable[..., Any]:
+    """What ``param_scope(...)`` calls to build a ``cls`` (a subclass of :data:`Scope`): the
+    native one takes the caller's arguments as they are; the Python twin's is ``cls``."""
+    return _impl.scope_factory(cls) if _backend == "rust" else cls
+
+
 depth = _impl.depth
 bound_schemas = _impl.bound_schemas
 

@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyCFunction, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
 type PyFrameInner = Frame<Val>;
 
@@ -31,6 +31,8 @@ impl Clone for Val {
 /// What `bind` registers: the context variable and the exception classes of `errors.py`.
 struct Binding {
     var: Py<PyAny>,
+    /// The first item of the argument tuples `scope_factory` passes to `Scope.__new__`.
+    packed: Py<PyAny>,
     /// `storage.TOP`: what the variable holds outside every scope once a scope has been left
     /// (exit restores the object that was current before, and "unset" is not an object).
     top: Py<PyAny>,
@@ -260,6 +262,7 @@ fn bind(
     }
     let b = Binding {
         var: var.unbind(),
+        packed: py.import("builtins")?.getattr("object")?.call0()?.unbind(),
         top: top.unbind(),
         scope_error: scope_error.unbind(),
         invalid_key_error: invalid_key_error.unbind(),
@@ -451,7 +454,7 @@ fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Val>
         let h = if h.is_none() {
             hp_store::key_hash(key)
         } else {
-            h.extract::<u64>()?
+            hash_of(&h)?
         };
         entries
             .insert(h, key, Val(item.get_item(2)?.unbind()))
@@ -459,6 +462,19 @@ fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Val>
     }
     entries.shrink_to_fit();
     Ok(entries)
+}
+
+/// A key hash that Python computed: an `int` in `0..2**64` (XXH64 of the key, from `_keys`).
+fn hash_of(h: &Bound<'_, PyAny>) -> PyResult<u64> {
+    // `PyLong_AsUnsignedLongLong` goes through a byte-array conversion (~250 instructions on
+    // 3.11); the mask variant adds up the digits, exact for values below 2**64 (the hash cache
+    // holds nothing else: XXH64 results, and the test hook's u64 values).
+    // SAFETY: `h` is an int; `Py_SIZE` of an int is negative exactly for negative values.
+    if h.is_exact_instance_of::<PyInt>() && unsafe { ffi::Py_SIZE(h.as_ptr()) } >= 0 {
+        // SAFETY: `h` is a non-negative int.
+        return Ok(unsafe { ffi::PyLong_AsUnsignedLongLongMask(h.as_ptr()) });
+    }
+    h.extract::<u64>()
 }
 
 fn none_to_option(obj: Bound<'_, PyAny>) -> Option<Py<PyAny>> {
@@ -498,7 +514,7 @@ fn fast_entries(
         }
         let key = k.cast::<PyString>()?.to_str()?;
         entries
-            .insert(h.extract::<u64>()?, key, Val(v.unbind()))
+            .insert(hash_of(&h)?, key, Val(v.unbind()))
             .map_err(|e| collision(py, e))?;
     }
     Ok(Some(entries))
@@ -514,6 +530,16 @@ impl Scope {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let b = bound(py)?;
+        // `scope_factory`'s calls come packed: (PACKED, args, kwargs or None).
+        let packed = (args.len() == 3 && args.get_item(0)?.is(&b.packed)).then(|| {
+            let inner = args.get_item(1).ok()?.cast_into::<PyTuple>().ok()?;
+            let kw = args.get_item(2).ok()?.cast_into::<PyDict>().ok();
+            Some((inner, kw))
+        });
+        let (args, kwargs) = match &packed {
+            Some(Some((inner, kw))) => (inner, kw.as_ref()),
+            _ => (args, kwargs),
+        };
         let fast = if args.is_empty() {
             fast_entries(py, b, kwargs)?
         } else {
@@ -628,6 +654,52 @@ impl Scope {
         }
         Ok(list)
     }
+}
+
+/// A callable that builds `cls(*args, **kwargs)` for a subclass `cls` of `Scope` from the
+/// caller's own argument tuple and keyword dict: `#[new]` would copy the dict, and calling the
+/// class would also look up and run `__init__` (which `Scope` subclasses do not define).
+#[pyfunction]
+fn scope_factory<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyCFunction>> {
+    let py = cls.py();
+    if !cls.is_subclass_of::<Scope>()? {
+        return Err(PyValueError::new_err(
+            "scope_factory() needs a subclass of Scope",
+        ));
+    }
+    // SAFETY: `cls` is a type object; a subclass of a pyclass always has a `tp_new` slot.
+    let slot = unsafe { ffi::PyType_GetSlot(cls.as_ptr().cast(), ffi::Py_tp_new) };
+    if slot.is_null() {
+        return Err(PyValueError::new_err(
+            "scope_factory(): the class has no __new__",
+        ));
+    }
+    // SAFETY: the `Py_tp_new` slot holds a `newfunc`.
+    let new: ffi::newfunc = unsafe { std::mem::transmute(slot) };
+    let cls_ref = cls.clone().unbind();
+    let packed = bound(py)?.packed.clone_ref(py);
+    PyCFunction::new_closure(
+        py,
+        Some(c"param_scope"),
+        None,
+        move |args: &Bound<'_, PyTuple>,
+              kwargs: Option<&Bound<'_, PyDict>>|
+              -> PyResult<Py<PyAny>> {
+            let py = args.py();
+            let kw = match kwargs {
+                Some(k) => k.clone().into_any(),
+                None => py.None().into_bound(py),
+            };
+            let call = PyTuple::new(py, [packed.bind(py).clone(), args.clone().into_any(), kw])?;
+            // SAFETY: `new` is `cls`'s own tp_new, called as `type.__call__` would call it.
+            let obj = unsafe { new(cls_ref.as_ptr().cast(), call.as_ptr(), ptr::null_mut()) };
+            if obj.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            // SAFETY: a new reference.
+            Ok(unsafe { Bound::from_owned_ptr(py, obj) }.unbind())
+        },
+    )
 }
 
 /// Writes `key` into the innermost frame of this context (copy-on-write), or a new root frame.
@@ -765,6 +837,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFrame>()?;
     m.add_class::<Scope>()?;
     m.add_function(wrap_pyfunction!(bind, m)?)?;
+    m.add_function(wrap_pyfunction!(scope_factory, m)?)?;
     m.add_function(wrap_pyfunction!(get, m)?)?;
     m.add_function(wrap_pyfunction!(enter, m)?)?;
     m.add_function(wrap_pyfunction!(exit, m)?)?;

@@ -40,13 +40,19 @@ type Index = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 /// Compact: an index from key hash to slot, the slots (key position and value) in one vector,
 /// and every key's text in one string — three allocations per table, none per key. A
 /// 1,000-key config costs ~80 bytes a key (text included) instead of ~140 with an allocation
-/// per entry and per key text.
+/// per entry and per key text. A table of at most [`SMALL`] keys (most scopes set one or
+/// two) has no index: their hashes sit inline and a lookup scans them, which saves the index's
+/// allocation on every `param_scope(...)` and is as fast as probing it.
 #[derive(Debug)]
 pub struct EntryMap<V> {
-    index: Index,
+    index: Option<Index>,
+    small: [u64; SMALL],
     slots: Vec<Slot<V>>,
     keys: String,
 }
+
+/// The most keys a table holds without an index.
+pub const SMALL: usize = 8;
 
 #[derive(Debug, Clone)]
 struct Slot<V> {
@@ -65,6 +71,7 @@ impl<V: Clone> Clone for EntryMap<V> {
     fn clone(&self) -> Self {
         EntryMap {
             index: self.index.clone(),
+            small: self.small,
             slots: self.slots.clone(),
             keys: self.keys.clone(),
         }
@@ -75,9 +82,23 @@ impl<V> EntryMap<V> {
     /// An empty map with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
         EntryMap {
-            index: Index::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+            index: (n > SMALL)
+                .then(|| Index::with_capacity_and_hasher(n, BuildHasherDefault::default())),
+            small: [0; SMALL],
             slots: Vec::with_capacity(n),
             keys: String::new(),
+        }
+    }
+
+    /// The slot holding `hash`, if any.
+    #[inline]
+    fn find(&self, hash: u64) -> Option<u32> {
+        match &self.index {
+            Some(index) => index.get(&hash).copied(),
+            None => self.small[..self.slots.len()]
+                .iter()
+                .position(|&h| h == hash)
+                .map(|at| at as u32),
         }
     }
 
@@ -88,7 +109,7 @@ impl<V> EntryMap<V> {
     /// Adds an entry. A second write of the same key replaces the first; a different key
     /// with the same hash is a [`Collision`].
     pub fn insert(&mut self, hash: u64, key: &str, value: V) -> Result<(), Collision> {
-        if let Some(&at) = self.index.get(&hash) {
+        if let Some(at) = self.find(hash) {
             let slot = &self.slots[at as usize];
             let stored = self.key_of(slot);
             if stored != key {
@@ -109,9 +130,21 @@ impl<V> EntryMap<V> {
             (Ok(start), Ok(len), Ok(at)) if start.checked_add(len).is_some() => (start, len, at),
             _ => panic!("a frame holds at most 4 GiB of key text and 2^32 keys"),
         };
+        match &mut self.index {
+            Some(index) => {
+                index.insert(hash, at);
+            }
+            None if (at as usize) < SMALL => self.small[at as usize] = hash,
+            None => {
+                let mut index =
+                    Index::with_capacity_and_hasher(SMALL * 4, BuildHasherDefault::default());
+                index.extend(self.small.iter().enumerate().map(|(i, &h)| (h, i as u32)));
+                index.insert(hash, at);
+                self.index = Some(index);
+            }
+        }
         self.keys.push_str(key);
         self.slots.push(Slot { start, len, value });
-        self.index.insert(hash, at);
         Ok(())
     }
 
@@ -124,7 +157,7 @@ impl<V> EntryMap<V> {
     /// The value stored under `hash`, checked against `key`.
     #[inline]
     pub fn get(&self, hash: u64, key: &str) -> Result<Option<&V>, Collision> {
-        let Some(&at) = self.index.get(&hash) else {
+        let Some(at) = self.find(hash) else {
             return Ok(None);
         };
         let slot = &self.slots[at as usize];
@@ -156,10 +189,22 @@ impl<V> EntryMap<V> {
 
     /// The `(hash, key, value)` entries, in no particular order.
     fn iter_hashed(&self) -> impl Iterator<Item = (u64, &str, &V)> {
-        self.index.iter().map(|(&h, &at)| {
-            let s = &self.slots[at as usize];
-            (h, self.key_of(s), &s.value)
-        })
+        let indexed = self.index.iter().flat_map(|index| {
+            index.iter().map(|(&h, &at)| {
+                let s = &self.slots[at as usize];
+                (h, self.key_of(s), &s.value)
+            })
+        });
+        let inline = if self.index.is_none() {
+            self.slots.len()
+        } else {
+            0
+        };
+        let small = self.small[..inline]
+            .iter()
+            .zip(&self.slots)
+            .map(|(&h, s)| (h, self.key_of(s), &s.value));
+        indexed.chain(small)
     }
 
     /// Whether there are no entries.
@@ -474,5 +519,38 @@ mod tests {
         kv.sort();
         assert_eq!(kv, vec![("a".into(), 10), ("b".into(), 2)]);
         assert!(!cut);
+    }
+
+    #[test]
+    fn tables_keep_working_past_the_inline_size() {
+        // Below, at and above SMALL keys (no index, then an index built from the inline
+        // hashes): every key found, replaced in place, a collision refused, all iterated.
+        for n in [0, 1, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL] {
+            let keys: Vec<String> = (0..n).map(|i| format!("k.{i}")).collect();
+            let mut map = EntryMap::with_capacity(if n % 2 == 0 { n } else { 0 });
+            for (i, k) in keys.iter().enumerate() {
+                map.insert(key_hash(k), k, i as i64).unwrap();
+            }
+            for (i, k) in keys.iter().enumerate() {
+                assert_eq!(map.get(key_hash(k), k).unwrap(), Some(&(i as i64)));
+            }
+            assert_eq!(map.get(key_hash("absent"), "absent").unwrap(), None);
+            if let Some(k) = keys.first() {
+                map.insert(key_hash(k), k, -1).unwrap();
+                assert_eq!(map.get(key_hash(k), k).unwrap(), Some(&-1));
+                assert!(map.insert(key_hash(k), "other", 0).is_err());
+                assert!(map.get(key_hash(k), "other").is_err());
+            }
+            let mut seen: Vec<(u64, String)> = map
+                .iter_hashed()
+                .map(|(h, k, _)| (h, k.to_owned()))
+                .collect();
+            seen.sort();
+            let mut want: Vec<(u64, String)> =
+                keys.iter().map(|k| (key_hash(k), k.clone())).collect();
+            want.sort();
+            assert_eq!(seen, want);
+            assert_eq!(map.len(), n);
+        }
     }
 }
