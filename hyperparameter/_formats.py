@@ -27,12 +27,13 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Literal, NoReturn, cast
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import tomli
 from ruamel.yaml import YAML
-from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -48,6 +49,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.parser import Parser as PureParser
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scanner import Scanner, ScannerError
 
 from .errors import ConfigFileError, Loc
 
@@ -64,6 +66,7 @@ __all__ = [
 ]
 
 Format = Literal["yaml", "toml", "json"]
+_T = TypeVar("_T")
 
 #: Containers nested deeper than this are an error in every format; 100 levels always load.
 MAX_DEPTH = 1000
@@ -138,15 +141,28 @@ def select_document(data: bytes | str, index: int, path: str) -> str:
     becomes blank lines, so lines and columns stay those of the whole file. The document's own
     directives (``%TAG``) come with it; anchors never cross documents in YAML anyway."""
     text = _decode(data, path)
-    ends: list[Any] = []  # where each document ends (after its `...`, if it has one)
-    try:
-        for event in YAML(typ="safe", pure=True).parse(text):
+
+    def document_ends(pure: bool) -> list[Any]:
+        ends: list[Any] = []  # where each document ends (after its `...`, if it has one)
+        open_end = False  # the last document ended without `...`
+        for event in _new_yaml(pure).parse(text):
             if isinstance(event, DocumentEndEvent):
                 ends.append(event.end_mark)
+                open_end = not event.explicit
                 if 0 <= index < len(ends):
                     break  # what follows the chosen document is not read (it may be broken)
-    except YAMLError as e:
-        raise _yaml_error(e, text, path) from None
+            elif isinstance(event, DocumentStartEvent) and ends and open_end:
+                # Both parsers take a directive right after a document; YAML needs a `...`
+                # before it (else the directive would be part of the document before).
+                start = ends[-1].index
+                m = _DIRECTIVE_LINE.search(text, start, event.end_mark.index)
+                if m is not None:
+                    line, col = _Lines(text).at(m.start())
+                    mark = SimpleNamespace(line=line - 1, column=col - 1)
+                    raise _Fail("a directive after a document needs '...' before it", mark)
+        return ends
+
+    ends = _yaml_run(text, path, document_ends)  # the parser parse() reads the text with
     n = len(ends)
     if n == 0 and index in (0, -1):
         return text  # an empty stream: the empty document
@@ -160,6 +176,9 @@ def select_document(data: bytes | str, index: int, path: str) -> str:
     start = ends[k - 1]
     pad: str = "\n" * start.line + " " * start.column
     return pad + text[start.index : end]
+
+
+_DIRECTIVE_LINE = re.compile(r"^%", re.M)
 
 
 def positions(data: bytes | str, fmt: Format, path: str) -> dict[Loc, Position]:
@@ -288,6 +307,54 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 # ruamel picks its C parser (ruamel.yaml.clib) for typ="safe" when it can import it.
 _PURE = YAML(typ="safe").Parser is PureParser
+
+# The C parser is libyaml, whose grammar is YAML 1.1's: it refuses some valid YAML 1.2 (unknown
+# directives, `[:x]`, `{"a":b}`, `&a:b` anchors...) and reads a few constructs wrongly. A text
+# it refuses is read again by ruamel's pure parser (closer to 1.2); a text holding one of the
+# constructs libyaml misreads goes to the pure parser straight away (see _libyaml_misreads).
+_ANCHOR_COLON = re.compile(r"[&*][^\s\[\]{},]*:")
+_GLUED_HEADER = re.compile(r"(?<!\S)[|>][-+0-9]{0,2}\Z")
+_SPACE_OR_BREAK = frozenset(" \t\r\n\x85\u2028\u2029\ufeff")
+
+
+class _Scanner(Scanner):
+    """ruamel's pure scanner, refusing what YAML 1.2 refuses and it takes: a comment glued to
+    the token before it (``"a"#c``, ``[a]#c``, ``a,#c``: a ``#`` needs white space before
+    it), and a byte order mark inside the text (it would become part of a key). It also
+    refuses, as libyaml does, a ``:`` right before ``,``, ``]`` or ``}`` in a flow collection
+    (``{a:, b: 1}``): YAML 1.2 reads it as an empty value, this scanner as part of the key."""
+
+    def scan_plain(self) -> Any:
+        token = super().scan_plain()
+        if self.flow_level and token.value.endswith(":") and self.reader.peek() in ",[]{}":
+            mark = self.reader.get_mark()
+            raise ScannerError(
+                "while scanning a plain scalar", token.start_mark, "found unexpected ':'", mark
+            )
+        return token
+
+    def scan_to_next_token(self) -> Any:
+        reader = self.reader
+        pointer = reader.pointer
+        if pointer:
+            ch = reader.buffer[pointer]
+            if ch == "#" and reader.buffer[pointer - 1] not in _SPACE_OR_BREAK:
+                mark = reader.get_mark()
+                raise ScannerError(None, None, "a comment needs white space before '#'", mark)
+            if ch == "\ufeff":
+                mark = reader.get_mark()
+                raise ScannerError(None, None, "a byte order mark inside the text", mark)
+        return super().scan_to_next_token()
+
+
+class _Composer(Composer):
+    """ruamel's composer without its warning for a redefined anchor (YAML allows one: a later
+    alias refers to the latest definition)."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self.warn_double_anchors = False
+
 
 _CORE = "tag:yaml.org,2002:"
 _MERGE = _CORE + "merge"
@@ -431,10 +498,82 @@ _Constructor.yaml_constructors = {
 }
 
 
-def _new_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=_PURE)
+def _new_yaml(pure: bool | None = None) -> YAML:
+    """A safe loader with our constructor; ``pure`` chooses ruamel's pure parser (default: the
+    pure one only when the C one is not installed)."""
+    pure = _PURE if pure is None else pure
+    yaml = YAML(typ="safe", pure=pure)
     yaml.Constructor = _Constructor
+    if pure:
+        yaml.Scanner = _Scanner
+        yaml.Composer = _Composer
     return yaml
+
+
+def _pure_first(text: str) -> bool:
+    """Whether ``text`` is read by the pure parser from the start."""
+    return _PURE or _libyaml_misreads(text)
+
+
+def _libyaml_misreads(text: str) -> bool:
+    """Whether ``text`` may hold a construct libyaml reads wrongly: an anchor or alias whose
+    name holds ``:`` (``&an:chor value`` is the anchor ``an`` of ``:chor value`` to libyaml),
+    or a ``#`` glued to a closing quote, a flow indicator, a block scalar header or a directive
+    (a comment needs white space before it; libyaml takes it anyway, and so does the pure
+    parser but for headers and directives: ``_Scanner`` refuses it). A false positive only
+    costs the slower parser; the checks look at ``&``, ``*`` and ``#`` only, so a file
+    without them costs three scans at C speed."""
+    if "&" in text or "*" in text:
+        for m in _ANCHOR_COLON.finditer(text):
+            start = m.start()
+            if start == 0 or text[start - 1] in " \t\r\n[{,":
+                return True
+    i = text.find("#", 1)
+    while i > 0:
+        before = text[i - 1]
+        if before in "[]{},":
+            return True
+        if before in "\"'":  # a closing quote, unless it opens the scalar (`"#fff"`)
+            if i < 2 or text[i - 2] not in " \t\r\n:[{,":
+                return True
+        elif before not in " \t\r\n":
+            line = text.rfind("\n", 0, i) + 1
+            if text[line] == "%" or _GLUED_HEADER.search(text, max(line, i - 4), i):
+                return True
+        i = text.find("#", i + 1)
+    return False
+
+
+def _yaml_run(text: str, path: str, run: Callable[[bool], _T]) -> _T:
+    """``run(pure)`` with the parser ``text`` needs: the C one, unless the text holds a
+    construct it misreads; a text the C parser refuses is read again by the pure one. Any
+    failure becomes a :class:`ConfigFileError`; when both parsers refuse, the error found
+    further into the text is reported (the C parser's at the same place)."""
+    pure = _pure_first(text)
+    try:
+        return run(pure)
+    except Exception as e:
+        if pure or not isinstance(e, YAMLError):
+            raise _yaml_error(e, text, path, pure) from None
+        refused = _yaml_error(e, text, path, False)
+    try:
+        return run(True)
+    except _Fail as e:  # the pure parser read further, up to a problem of ours
+        raise _yaml_error(e, text, path, True) from None
+    except Exception as e:
+        again = _yaml_error(e, text, path, True)
+    if isinstance(again, ConfigFileError) and _further(again, refused):
+        raise again from None
+    raise refused from None
+
+
+def _further(a: Exception, b: Exception) -> bool:
+    def at(e: Exception) -> tuple[int, int]:
+        if not isinstance(e, ConfigFileError):
+            return (0, 0)
+        return (e.lineno or 0, e.colno or 0)
+
+    return at(a) > at(b)
 
 
 def _may_be_deep(text: str) -> bool:
@@ -445,13 +584,13 @@ def _may_be_deep(text: str) -> bool:
     return 2 * (longest + 1) + text.count("[") + text.count("{") > MAX_DEPTH
 
 
-def _yaml_depth_guard(text: str) -> None:
+def _yaml_depth_guard(text: str, pure: bool | None = None) -> None:
     """Rejects nesting beyond MAX_DEPTH before composing: the C composer recurses in C and
     would crash the interpreter on very deep input."""
     if not _may_be_deep(text):
         return
     depth = 0
-    for event in _new_yaml().parse(text):
+    for event in _new_yaml(pure).parse(text):
         if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
@@ -461,14 +600,14 @@ def _yaml_depth_guard(text: str) -> None:
 
 
 def _parse_yaml(text: str, path: str) -> dict[str, Any]:
-    try:
-        data = _Builder(text).run()
-    except Exception as e:
-        raise _yaml_error(e, text, path) from None
+    data = _yaml_run(text, path, lambda pure: _Builder(text, pure).run())
     return {} if data is None else data
 
 
-def _yaml_error(e: Exception, text: str, path: str) -> Exception:
+def _yaml_error(e: Exception, text: str, path: str, pure: bool | None = None) -> Exception:
+    """The :class:`ConfigFileError` for a failure of the ``pure`` (or C) parser on ``text``;
+    an exception of no known kind is returned as it is."""
+    pure = _PURE if pure is None else pure
     if isinstance(e, _Fail):
         return ConfigFileError(e.message, path, e.mark.line + 1, e.mark.column + 1)
     if isinstance(e, RecursionError):
@@ -477,14 +616,14 @@ def _yaml_error(e: Exception, text: str, path: str) -> Exception:
     if isinstance(e, ComposerError) and e.problem == "but found another document":
         mark = e.problem_mark
         return ConfigFileError(
-            f"{_count_documents(text)} documents; {_ONE_DOCUMENT}",
+            f"{_count_documents(text, pure)} documents; {_ONE_DOCUMENT}",
             path,
             mark.line + 1,
             mark.column + 1,
         )
     if isinstance(e, ReaderError):
         index = e.position
-        if not _PURE:  # the C reader counts UTF-8 bytes
+        if not pure:  # the C reader counts UTF-8 bytes
             index = len(text.encode("utf-8")[:index].decode("utf-8", "ignore"))
         line, col = _Lines(text).at(index)
         what = f"#x{e.character:04x}" if isinstance(e.character, int) else repr(e.character)
@@ -509,10 +648,10 @@ _ONE_DOCUMENT = (
 )
 
 
-def _count_documents(text: str) -> str:
+def _count_documents(text: str, pure: bool | None = None) -> str:
     count = 0
     try:
-        for event in _new_yaml().parse(text):
+        for event in _new_yaml(pure).parse(text):
             count += isinstance(event, DocumentStartEvent)
     except YAMLError:
         return f"at least {count}"
@@ -630,13 +769,13 @@ class _Builder:
     (own keys win, then earlier sources), nesting checked as containers open, aliases sharing
     their anchor's object and bounded by what they stand for, one document per file."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, pure: bool | None = None) -> None:
         self.text = text
-        self.yaml = _new_yaml()
+        self.pure = _PURE if pure is None else pure
+        self.yaml = _new_yaml(self.pure)
         self.ctor = _Constructor(loader=self.yaml)
         self.stack: list[_Open] = []
-        self.anchors: dict[str, _Anchor] = {}
-        self.anchor_marks: dict[str, Any] = {}
+        self.anchors: dict[str, _Anchor] = {}  # name -> its latest definition
         self.refused: list[tuple[str, Any]] = []
         self.merged = 0
         self.too_high: Any = None  # the first node nested deeper than MAX_DEPTH through aliases
@@ -650,6 +789,8 @@ class _Builder:
         scalar_event, alias_event = ScalarEvent, AliasEvent
         starts = {MappingStartEvent: True, SequenceStartEvent: False}
         ends = (MappingEndEvent, SequenceEndEvent)
+        # what YAML.parse() does first: the pure scanner records a %YAML directive there
+        self.yaml.doc_infos.append(DocInfo(requested_version=None))
         _, parser = self.yaml.get_constructor_parser(self.text)
         get_event, scalar = parser.get_event, self.scalar
         try:
@@ -676,7 +817,7 @@ class _Builder:
         elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                message = f"{_count_documents(self.text)} documents; {_ONE_DOCUMENT}"
+                message = f"{_count_documents(self.text, self.pure)} documents; {_ONE_DOCUMENT}"
                 raise _Fail(message, event.start_mark)
 
     def finish(self) -> Any:
@@ -708,7 +849,7 @@ class _Builder:
         top = stack[-1] if stack else None
         if top is not None and top.ignored:
             if event.anchor is not None:
-                self.anchor(event.anchor, event.start_mark, _Anchor(None, 1, 0, None, None))
+                self.anchors[event.anchor] = _Anchor(None, 1, 0, None, None)
             return
         tag = event.tag
         value = event.value
@@ -735,7 +876,7 @@ class _Builder:
             self.refused.append((_tag_text(tag), event.start_mark))
             value = None
         if event.anchor is not None:
-            self.anchor(event.anchor, event.start_mark, _Anchor(value, 1, 0, None, None))
+            self.anchors[event.anchor] = _Anchor(value, 1, 0, None, None)
         if top is not None and not top.is_map and top.item_sizes is None:
             top.value.append(value)  # the common case, inlined
             top.size += 1
@@ -771,14 +912,19 @@ class _Builder:
                 else:
                     frame.item_sizes = []
         if event.anchor is not None:
-            self.anchor(event.anchor, event.start_mark, _Anchor(None, 1, 0, None, frame))
+            self.anchors[event.anchor] = _Anchor(None, 1, 0, None, frame)
         self.stack.append(frame)
 
     def end(self) -> None:
         frame = self.stack.pop()
+        anchor = frame.anchor
+        if anchor is not None and self.anchors[anchor].open is not frame:
+            # redefined inside its own node (`&x [&x 1]`): an alias refers to the definition
+            # written last, the inner one
+            anchor = None
         if frame.ignored:
-            if frame.anchor is not None:
-                self.anchors[frame.anchor] = _Anchor(None, 1, 0, None, None)
+            if anchor is not None:
+                self.anchors[anchor] = _Anchor(None, 1, 0, None, None)
             if frame.refused:
                 self.add(None, 1, 1, frame.mark, False, None)
             return
@@ -793,8 +939,8 @@ class _Builder:
         if frame.added > MAX_ALIAS_NODES and self.too_many is None:
             self.too_many = frame.mark
         sizes = frame.sizes if frame.is_map else frame.item_sizes
-        if frame.anchor is not None:
-            self.anchors[frame.anchor] = _Anchor(value, frame.size, height, sizes, None)
+        if anchor is not None:
+            self.anchors[anchor] = _Anchor(value, frame.size, height, sizes, None)
         self.add(value, frame.size, height, frame.mark, True, sizes, added=frame.added)
 
     def alias(self, event: Any) -> None:
@@ -811,14 +957,6 @@ class _Builder:
         self.add(found.value, found.size, found.height, mark, container, found.sizes, found.size)
 
     # -- building --------------------------------------------------------------------------
-
-    def anchor(self, name: str, mark: Any, record: _Anchor) -> None:
-        first = self.anchor_marks.get(name)
-        if first is not None:
-            where = f"{first.line + 1}:{first.column + 1}"
-            raise _Fail(f"duplicate anchor {name!r} (first defined at {where})", mark)
-        self.anchor_marks[name] = mark
-        self.anchors[name] = record
 
     def add(
         self,
@@ -933,12 +1071,12 @@ class _Builder:
 
 
 def _yaml_positions(text: str, path: str) -> dict[Loc, Position]:
-    yaml = _new_yaml()
-    try:
-        _yaml_depth_guard(text)
-        root = yaml.compose(text)
-    except Exception as e:
-        raise _yaml_error(e, text, path) from None
+    def compose(pure: bool) -> tuple[YAML, Any]:
+        _yaml_depth_guard(text, pure)
+        yaml = _new_yaml(pure)
+        return yaml, yaml.compose(text)
+
+    yaml, root = _yaml_run(text, path, compose)  # the parser parse() reads the text with
     if root is None:
         return {(): Position(1, 1, 1, 1)}
     keys = _Constructor(loader=yaml)

@@ -107,7 +107,6 @@ def test_a_merge_key_bomb_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: &x 1\nb: &x 2\nc: *x\n", "2:4: duplicate anchor 'x' (first defined at 1:4)"),
         ("a: *nope\n", "1:4: found undefined alias 'nope'"),
         ("a: &a [1, *a]\n", "1:4: recursive alias: the node contains itself"),
         ("a: &a {b: {c: *a}}\n", "1:4: recursive alias: the node contains itself"),
@@ -537,7 +536,7 @@ SINGLE = (
         ("a: 1\n---\nb: 2\n", f"2:1: 2 {SINGLE}"),
         ("---\na: 1\n...\n---\nb: 2\n---\nc: 3\n", f"4:1: 3 {SINGLE}"),
         ("a: 1\n---\nb: [\n", f"2:1: at least 2 {SINGLE}"),
-        ("a: 1\n...\nb: 2\n", "3:1: did not find expected <document start>"),
+        ("a: 1\n...\nb: 2\n", f"3:1: 2 {SINGLE}"),  # a bare document after ... (YAML 1.2)
     ],
 )  # fmt: skip
 def test_several_documents_are_one_clear_error(tmp_path: Path, text: str, expected: str) -> None:
