@@ -19,6 +19,7 @@ more than :data:`MAX_ALIAS_NODES` nodes, and integers longer than ``int()`` conv
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 import re
@@ -362,11 +363,13 @@ _NULL = _CORE + "null"
 
 
 class _Fail(Exception):
-    """A YAML error found by our constructor, with the node mark it belongs to."""
+    """A YAML error found by our constructor, with the node mark it belongs to (and the
+    ``loc`` of the key it is about, if any)."""
 
-    def __init__(self, message: str, mark: Any) -> None:
+    def __init__(self, message: str, mark: Any, loc: Loc | None = None) -> None:
         self.message = message
         self.mark = mark
+        self.loc = loc
 
 
 def _tag_text(tag: str) -> str:
@@ -418,7 +421,7 @@ class _Constructor(SafeConstructor):
                 index += 1
                 continue
             if first_merge is not None:
-                _raise_duplicate("<<", first_merge.start_mark, key_node.start_mark)
+                _raise_duplicate(("<<",), first_merge.start_mark, key_node.start_mark)
             first_merge = key_node
             del node.value[index]
             if isinstance(value_node, MappingNode):
@@ -466,23 +469,32 @@ class _Constructor(SafeConstructor):
                 raise _Fail("a mapping key must be a scalar", key_node.start_mark)
             if i >= len(merged):  # an own key: merged keys may be overridden, own ones not
                 if key in seen:
-                    _raise_duplicate(key, seen[key].start_mark, key_node.start_mark)
+                    _raise_duplicate((key,), seen[key].start_mark, key_node.start_mark)
                 seen[key] = key_node
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
 
-def _raise_duplicate(key: Any, first: Any, again: Any) -> NoReturn:
+def _raise_duplicate(loc: Loc, first: Any, again: Any) -> NoReturn:
     message = _duplicate_message(
-        key, (first.line + 1, first.column + 1), (again.line + 1, again.column + 1)
+        loc[-1], (first.line + 1, first.column + 1), (again.line + 1, again.column + 1)
     )
-    raise _Fail(message, again)
+    raise _Fail(message, again, loc)
 
 
 def _duplicate_message(key: Any, first: tuple[int, int], again: tuple[int, int]) -> str:
     if first[0] != again[0]:
         return f"duplicate key {key!r} (lines {first[0]} and {again[0]})"
     return f"duplicate key {key!r} (line {first[0]}, columns {first[1]} and {again[1]})"
+
+
+def _key_error(message: str, loc: Loc, path: str, line: int, col: int) -> ConfigFileError:
+    """A :class:`ConfigFileError` about the key at ``loc``: compiler-style, the dotted key
+    after the position (``f.yaml:3:3: spec.selector: duplicate key …``), and as ``.key``."""
+    key = ".".join(map(str, loc))
+    e = ConfigFileError(f"{key}: {message}", path, line, col)
+    e.key = key
+    return e
 
 
 _Constructor.yaml_constructors = {
@@ -609,6 +621,8 @@ def _yaml_error(e: Exception, text: str, path: str, pure: bool | None = None) ->
     an exception of no known kind is returned as it is."""
     pure = _PURE if pure is None else pure
     if isinstance(e, _Fail):
+        if e.loc is not None:
+            return _key_error(e.message, e.loc, path, e.mark.line + 1, e.mark.column + 1)
         return ConfigFileError(e.message, path, e.mark.line + 1, e.mark.column + 1)
     if isinstance(e, RecursionError):
         hint = " (ruamel.yaml.clib reads up to 1,000 levels)" if _PURE else ""
@@ -988,7 +1002,7 @@ class _Builder:
             if container:
                 raise _Fail("a mapping key must be a scalar", mark)
             if merge and top.merges is not None:
-                _raise_duplicate("<<", top.merge_at, mark)
+                _raise_duplicate(self.loc("<<"), top.merge_at, mark)
             top.key, top.key_at, top.key_merge = value, mark, merge
             return
         key, top.key = top.key, _NO_KEY
@@ -1000,7 +1014,7 @@ class _Builder:
             assert top.positions is not None
             packed = top.positions[list(mapping).index(key)]
             first = SimpleNamespace(line=packed >> 32, column=packed & 0xFFFF_FFFF)
-            _raise_duplicate(key, first, top.key_at)
+            _raise_duplicate(self.loc(key), first, top.key_at)
         mapping[key] = value
         assert top.positions is not None
         top.positions.append(_pack(top.key_at))
@@ -1009,6 +1023,11 @@ class _Builder:
             top.inner = height
         if top.sizes is not None:
             top.sizes[key] = 1 + size
+
+    def loc(self, key: Any) -> Loc:
+        """The ``loc`` of ``key`` in the innermost open mapping."""
+        path = [f.key if f.is_map else len(f.value) for f in self.stack[:-1]]
+        return (*path, key)
 
     def merge_source(self, top: _Open, value: Any, sizes: Any, height: int) -> None:
         message = "a '<<' merge key needs a mapping or a list of mappings"
@@ -1133,6 +1152,8 @@ def _parse_toml(text: str, path: str) -> dict[str, Any]:
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as e:
+        if e.msg.startswith(_TOML_KEY_ERRORS):
+            raise _toml_key_error(text, e, path) from None
         raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
     except RecursionError:
         raise _toml_too_deep(text, path) from None
@@ -1145,6 +1166,39 @@ def _parse_toml(text: str, path: str) -> dict[str, Any]:
     if bound > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
         raise _toml_too_deep(text, path)
     return data
+
+
+# tomli's errors for a key set twice (a value, a table, an inline table's key) or added to an
+# inline table; they name no key, so the scanner finds it.
+_TOML_KEY_ERRORS = (
+    "Cannot overwrite a value",
+    "Cannot declare",
+    "Duplicate inline table key",
+    "Cannot mutate immutable namespace",
+)
+
+
+def _toml_key_error(text: str, e: tomli.TOMLDecodeError, path: str) -> ConfigFileError:
+    """tomli's error ``e`` about a key, with the key: the statement that fails ends where
+    tomli stopped (``e.pos``: after a value, or at a table header's ``]``), so the last key the
+    scanner defines up to there is the one."""
+    scanner = _TomlScanner(text[: e.pos + 1 if text.startswith("]", e.pos) else e.pos])
+    # an inline table cut inside fails the scan: what was defined before the cut is recorded
+    with contextlib.suppress(_TooDeep, IndexError, AttributeError, AssertionError):
+        scanner.run()
+    own = [loc for loc, _, is_own in scanner.defined if is_own]
+    if not own:
+        return ConfigFileError(e.msg, path, e.lineno, e.colno)
+    loc = own[-1]
+    while isinstance(loc[-1], int) and len(loc) > 1:
+        loc = loc[:-1]  # `a = [1]` then `[[a]]`: the key is set twice, not its item
+    places = [at for other, at, _ in scanner.defined if other == loc]
+    first, again = places[0], places[-1]
+    line, col = scanner.lines.at(again)
+    if first == again:  # not a duplicate: a key added to an inline table
+        return _key_error(e.msg, loc, path, line, col)
+    message = _duplicate_message(loc[-1], scanner.lines.at(first), (line, col))
+    return _key_error(message, loc, path, line, col)
 
 
 def _toml_too_deep(text: str, path: str) -> ConfigFileError:
@@ -1210,6 +1264,8 @@ class _TomlScanner:
         self.lines = _Lines(text)
         self.out: dict[Loc, Position] = {(): Position(1, 1, 1, 1)}
         self.aot: dict[Loc, int] = {}  # array of tables -> number of elements so far
+        # every (loc, index of its key, whether this statement defines it) in text order
+        self.defined: list[tuple[Loc, int, bool]] = []
 
     def run(self) -> dict[Loc, Position]:
         text, n = self.text, len(self.text)
@@ -1226,6 +1282,7 @@ class _TomlScanner:
     def _record(self, loc: Loc, value: int, key: int, container: bool, own: bool) -> None:
         if container and len(loc) >= MAX_DEPTH:
             raise _TooDeep(value)
+        self.defined.append((loc, key, own))
         if own or loc not in self.out:
             self.out[loc] = Position(*self.lines.at(value), *self.lines.at(key))
 
@@ -1361,9 +1418,9 @@ def _parse_json(text: str, path: str) -> dict[str, Any]:
         # json stops at the first problem, so the text is valid up to it; the rest may not be
         scan = _json_scan(text, first_problem=True)
         if scan.duplicate is not None:
-            key, first, again = scan.duplicate
-            message = _duplicate_message(key, first, again)
-            raise ConfigFileError(message, path, *again) from None
+            loc, first, again = scan.duplicate
+            message = _duplicate_message(loc[-1], first, again)
+            raise _key_error(message, loc, path, *again) from None
         if scan.constant is None:  # not found by the scan: still an error, unlocated
             raise ConfigFileError("a duplicate key, NaN or Infinity", path) from None
         name, (line, col) = scan.constant
@@ -1437,7 +1494,7 @@ def _too_deep(
 @dataclass
 class _JsonScan:
     positions: dict[Loc, Position]
-    duplicate: tuple[str, tuple[int, int], tuple[int, int]] | None = None
+    duplicate: tuple[Loc, tuple[int, int], tuple[int, int]] | None = None
     constant: tuple[str, tuple[int, int]] | None = None
 
 
@@ -1488,7 +1545,7 @@ def _json_scan(text: str, first_problem: bool = False) -> _JsonScan:
         else:
             key, end = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
             if key in keys and scan.duplicate is None:
-                scan.duplicate = (key, lines.at(keys[key]), lines.at(i))
+                scan.duplicate = ((*loc, key), lines.at(keys[key]), lines.at(i))
             keys[key] = i
             colon = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
             i = value(_JSON_SPACE.match(text, colon + 1).end(), (*loc, key), i)  # type: ignore[union-attr]

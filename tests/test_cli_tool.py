@@ -171,7 +171,8 @@ def test_lint_text_and_exit_codes(workdir: Path, capsys: pytest.CaptureFixture[s
         "(configs/cycle.yaml:1:4, configs/cycle.yaml:2:4) (interpolation)",
         "configs/cycle.yaml:3:4: c: missing key 'missing.key' in ${missing.key}: c -> "
         "missing.key (configs/cycle.yaml:3:4) (interpolation)",
-        "configs/duplicate.json:3:3: duplicate key 'epochs' (lines 2 and 3) (duplicate_key)",
+        "configs/duplicate.json:3:3: epochs: duplicate key 'epochs' (lines 2 and 3) "
+        "(duplicate_key)",
         "3 findings in 2 of 2 files",
     ]
 
@@ -188,6 +189,23 @@ def test_lint_without_schema_checks_syntax_tags_and_interpolation(
         ("tags.yaml", 1, 4, None, "unsupported_tag"),
         ("dangling.toml", 1, 5, "a", "interpolation"),
     ]
+
+
+def test_lint_names_the_full_key_of_a_duplicate(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "k8s.yaml").write_text("spec:\n  selector: a\n  selector: b\n")
+    (workdir / "t.toml").write_text("[spec]\nselector = 1\nselector = 2\n")
+    code, out, _ = hp_main(capsys, "lint", "k8s.yaml", "t.toml", "--format", "json")
+    assert code == 1
+    findings = json.loads(out)["findings"]
+    message = "duplicate key 'selector' (lines 2 and 3)"
+    assert [(f["file"], f["line"], f["key"], f["message"], f["type"]) for f in findings] == [
+        ("k8s.yaml", 3, "spec.selector", message, "duplicate_key"),
+        ("t.toml", 3, "spec.selector", message, "duplicate_key"),
+    ]
+    _, out, _ = hp_main(capsys, "lint", "k8s.yaml")
+    assert out.splitlines()[0] == f"k8s.yaml:3:3: spec.selector: {message} (duplicate_key)"
 
 
 def test_lint_merge(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

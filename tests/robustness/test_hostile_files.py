@@ -398,16 +398,16 @@ def test_a_refused_tag_fails_before_any_validation_runs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("d.yaml", "a: 1\nb: 2\na: 3\n", "3:1: duplicate key 'a' (lines 1 and 3)"),
-        ("d.yaml", "m:\n  x: 1\n  y: 2\n  x: 3\n", "4:3: duplicate key 'x' (lines 2 and 4)"),
+        ("d.yaml", "a: 1\nb: 2\na: 3\n", "3:1: a: duplicate key 'a' (lines 1 and 3)"),
+        ("d.yaml", "m:\n  x: 1\n  y: 2\n  x: 3\n", "4:3: m.x: duplicate key 'x' (lines 2 and 4)"),
         ("d.yaml", "m: {x: 1, y: 2, x: 3}\n",
-         "1:17: duplicate key 'x' (line 1, columns 5 and 17)"),
+         "1:17: m.x: duplicate key 'x' (line 1, columns 5 and 17)"),
         ("d.yaml", "l:\n  - {k: 1}\n  - {k: 1, k: 2}\n",
-         "3:12: duplicate key 'k' (line 3, columns 6 and 12)"),
-        ("d.yaml", "1: a\n0x1: b\n", "2:1: duplicate key 1 (lines 1 and 2)"),
-        ("d.json", '{"a": 1,\n "a": 2}', "2:2: duplicate key 'a' (lines 1 and 2)"),
-        ("d.json", '{"m": {"x": 1,\n\n "x": 2}}', "3:2: duplicate key 'x' (lines 1 and 3)"),
-        ("d.toml", "a = 1\nb = 2\na = 3\n", "3:6: Cannot overwrite a value"),
+         "3:12: l.1.k: duplicate key 'k' (line 3, columns 6 and 12)"),
+        ("d.yaml", "1: a\n0x1: b\n", "2:1: 1: duplicate key 1 (lines 1 and 2)"),
+        ("d.json", '{"a": 1,\n "a": 2}', "2:2: a: duplicate key 'a' (lines 1 and 2)"),
+        ("d.json", '{"m": {"x": 1,\n\n "x": 2}}', "3:2: m.x: duplicate key 'x' (lines 1 and 3)"),
+        ("d.toml", "a = 1\nb = 2\na = 3\n", "3:1: a: duplicate key 'a' (lines 1 and 3)"),
     ],
 )  # fmt: skip
 def test_duplicate_keys_name_both_lines(
