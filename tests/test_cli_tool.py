@@ -334,6 +334,15 @@ def test_show_provenance(workdir: Path) -> None:
     ]
 
 
+def test_show_keeps_and_annotates_integer_keys(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "index.yaml").write_text("0: a\n1:\n  2: b\n")
+    code, out, _ = hp_main(capsys, "show", "index.yaml", "--provenance")
+    assert (code, out) == (0, "0: a # index.yaml:1:4\n1:\n  2: b # index.yaml:3:6\n")
+    assert hp.loads(out, "yaml") == {0: "a", 1: {2: "b"}}
+
+
 @pytest.mark.parametrize("fmt", ["yaml", "toml", "json"])
 def test_show_formats_load_back(
     workdir: Path, capsys: pytest.CaptureFixture[str], fmt: Any
