@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Reversible
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -66,6 +66,22 @@ def check_segment(seg: object) -> str:
     if reason is not None:
         raise InvalidKeyError(text, reason)
     return text
+
+
+def segment_collision(mapping: Mapping[Any, Any], prefix: str) -> InvalidKeyError:
+    """The error for a mapping (at dotted ``prefix``, ``""`` for the top) two of whose keys
+    are one segment (``0`` and ``"0"``): in a scope they would be one key, and one value would
+    be lost."""
+    seen: dict[str, Any] = {}
+    for k in mapping:
+        seg = check_segment(k)
+        if seg in seen:
+            where = f"{prefix}.{seg}" if prefix else seg
+            return InvalidKeyError(
+                where, f"keys {seen[seg]!r} and {k!r} of one mapping are one key"
+            )
+        seen[seg] = k
+    raise AssertionError("no two keys of the mapping are one segment")
 
 
 def key_hash(key: str) -> int:
@@ -156,8 +172,9 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index.
 
     Iterative (a config may nest 1,000 levels); keys come out in document order. Mapping keys
-    are checked as single segments; schema field names are identifiers already. A group that
-    contains itself is a ``ValueError`` naming the key where the cycle closes.
+    are checked as single segments; two keys of one mapping that are one segment (``0`` and
+    ``"0"``) are an :class:`InvalidKeyError`; schema field names are identifiers already. A
+    group that contains itself is a ``ValueError`` naming the key where the cycle closes.
     """
     stack: list[tuple[str | None, Any]] = [(prefix, value)]
     pop, push = stack.pop, stack.append
@@ -179,13 +196,17 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         if ident in path:
             raise ValueError(f"{key}: the value contains itself (a cycle)")
         base = f"{key}." if key else ""
+        children: Reversible[tuple[str, Any]]
         if kind == _MAPPING:
             if not node:
                 if not key:
                     raise InvalidKeyError(key, "empty key")
                 out[key] = node  # an empty mapping is a leaf
                 continue
-            children = [(f"{base}{check_segment(k)}", v) for k, v in node.items()]
+            named = {f"{base}{check_segment(k)}": v for k, v in node.items()}
+            if len(named) != len(node):
+                raise segment_collision(node, key)
+            children = named.items()
         elif kind == _SEQUENCE:
             if not key:
                 raise InvalidKeyError(key, "empty key")
@@ -230,6 +251,7 @@ class Deferred:
     kinds = _KINDS
     kind = staticmethod(_kind)
     segment = staticmethod(check_segment)
+    collision = staticmethod(segment_collision)
     sizes: ClassVar[dict[type, int]] = {}  # entries of the last walk, per config class
 
     def __init__(self, value: Any) -> None:
