@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Reversible
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
@@ -65,7 +65,15 @@ def check_segment(seg: object) -> str:
     reason = _segment_error(text) if "." not in text else "a mapping key may not contain '.'"
     if reason is not None:
         raise InvalidKeyError(text, reason)
+    if type(seg) is str:
+        if len(_SEGMENTS) >= _CACHE_LIMIT:
+            _SEGMENTS.clear()
+        _SEGMENTS[text] = text
     return text
+
+
+# Mapping keys (``str`` only) that check_segment accepted: flatten looks them up first.
+_SEGMENTS: dict[str, str] = {}
 
 
 def segment_collision(mapping: Mapping[Any, Any], prefix: str) -> InvalidKeyError:
@@ -166,6 +174,7 @@ def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
 
 
 _SCALARS = frozenset({int, float, str, bool, type(None), bytes})
+_STR_ONLY = {str}
 
 
 def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -196,17 +205,18 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
         if ident in path:
             raise ValueError(f"{key}: the value contains itself (a cycle)")
         base = f"{key}." if key else ""
-        children: Reversible[tuple[str, Any]]
         if kind == _MAPPING:
             if not node:
                 if not key:
                     raise InvalidKeyError(key, "empty key")
                 out[key] = node  # an empty mapping is a leaf
                 continue
-            named = {f"{base}{check_segment(k)}": v for k, v in node.items()}
-            if len(named) != len(node):
+            seg = _SEGMENTS.get
+            children = [(f"{base}{seg(k) or check_segment(k)}", v) for k, v in node.items()]
+            # distinct str keys are distinct segments: only other keys (`0` beside `"0"`) can
+            # be one segment, and only then is it worth a set of the names
+            if set(map(type, node)) != _STR_ONLY and len({c[0] for c in children}) != len(node):
                 raise segment_collision(node, key)
-            children = named.items()
         elif kind == _SEQUENCE:
             if not key:
                 raise InvalidKeyError(key, "empty key")
