@@ -341,6 +341,11 @@ def test_show_keeps_and_annotates_integer_keys(
     code, out, _ = hp_main(capsys, "show", "index.yaml", "--provenance")
     assert (code, out) == (0, "0: a # index.yaml:1:4\n1:\n  2: b # index.yaml:3:6\n")
     assert hp.loads(out, "yaml") == {0: "a", 1: {2: "b"}}
+    (workdir / "keys.yaml").write_text("true: a\nnull: b\n")
+    code, out, _ = hp_main(capsys, "show", "keys.yaml", "--provenance", "--format", "toml")
+    assert (code, out) == (0, 'true = "a"  # keys.yaml:1:7\nnull = "b"  # keys.yaml:2:7\n')
+    code, out, _ = hp_main(capsys, "show", "keys.yaml", "--provenance", "--format", "json")
+    assert json.loads(out)["True"] == {"value": "a", "source": "keys.yaml:1:7"}
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "toml", "json"])
