@@ -324,7 +324,9 @@ def targets(paths: Sequence[str], config: LintConfig | None) -> list[str]:
 
 def _file_finding(e: ConfigFileError, fallback: str) -> Finding:
     rule = next((r for text, r in _FILE_RULES if text in e.message), "syntax")
-    return Finding(e.path or fallback, e.lineno, e.colno, None, e.message, rule)
+    # a message about a key starts with it (`spec.selector: duplicate key …`): the finding's key
+    message = e.message.removeprefix(f"{e.key}: ") if e.key else e.message
+    return Finding(e.path or fallback, e.lineno, e.colno, e.key, message, rule)
 
 
 def _finding(e: ErrorDetails, fallback: str) -> Finding:

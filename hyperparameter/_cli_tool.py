@@ -180,7 +180,9 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
     tree = loader._dumpable(to_tree(config), fmt, ())
     leaves = [loc for loc in res.leaves() if loc]
     if fmt == "json":
-        flat = {dotted(loc): {"value": _at(tree, loc), "source": _note(res, loc)} for loc in leaves}
+        flat = {
+            dotted(loc): {"value": _at(tree, loc, fmt), "source": _note(res, loc)} for loc in leaves
+        }
         return json.dumps(flat, indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         return _yaml_with_notes(tree, {_text_loc(loc): _note(res, loc) for loc in leaves})
@@ -188,15 +190,15 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
     lines = text.split("\n")
     positions = _formats.positions(text, "toml", "<show>")
     for loc in leaves:
-        pos = positions.get(tuple(str(p) for p in loc))
+        pos = positions.get(tuple(loader._dump_key(p, "toml", ()) for p in loc))
         if pos is not None:
             lines[pos.key_line - 1] += f"  # {_note(res, loc)}"
     return "\n".join(lines)
 
 
-def _at(tree: Any, loc: Loc) -> Any:
-    for part in loc:
-        tree = tree[part if isinstance(tree, list) else str(part)]
+def _at(tree: Any, loc: Loc, fmt: _formats.Format) -> Any:
+    for part in loc:  # keys as the writer of fmt takes them
+        tree = tree[part if isinstance(tree, list) else loader._dump_key(part, fmt, ())]
     return tree
 
 

@@ -20,6 +20,7 @@ reads only regular files of at most :data:`MAX_FILE_BYTES`.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import errno
 import functools
 import json
@@ -31,12 +32,13 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Literal, NoReturn, cast
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import tomli
 from ruamel.yaml import YAML
-from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -52,6 +54,7 @@ from ruamel.yaml.events import (
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.parser import Parser as PureParser
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scanner import Scanner, ScannerError
 
 from .errors import ConfigFileError, Loc
 
@@ -71,6 +74,7 @@ __all__ = [
 ]
 
 Format = Literal["yaml", "toml", "json"]
+_T = TypeVar("_T")
 
 #: Containers nested deeper than this are an error in every format; 100 levels always load.
 MAX_DEPTH = 1000
@@ -215,15 +219,28 @@ def select_document(data: bytes | str, index: int, path: str) -> str:
     becomes blank lines, so lines and columns stay those of the whole file. The document's own
     directives (``%TAG``) come with it; anchors never cross documents in YAML anyway."""
     text = _decode(data, path)
-    ends: list[Any] = []  # where each document ends (after its `...`, if it has one)
-    try:
-        for event in YAML(typ="safe", pure=True).parse(text):
+
+    def document_ends(pure: bool) -> list[Any]:
+        ends: list[Any] = []  # where each document ends (after its `...`, if it has one)
+        open_end = False  # the last document ended without `...`
+        for event in _new_yaml(pure).parse(text):
             if isinstance(event, DocumentEndEvent):
                 ends.append(event.end_mark)
+                open_end = not event.explicit
                 if 0 <= index < len(ends):
                     break  # what follows the chosen document is not read (it may be broken)
-    except YAMLError as e:
-        raise _yaml_error(e, text, path) from None
+            elif isinstance(event, DocumentStartEvent) and ends and open_end:
+                # Both parsers take a directive right after a document; YAML needs a `...`
+                # before it (else the directive would be part of the document before).
+                start = ends[-1].index
+                m = _DIRECTIVE_LINE.search(text, start, event.end_mark.index)
+                if m is not None:
+                    line, col = _Lines(text).at(m.start())
+                    mark = SimpleNamespace(line=line - 1, column=col - 1)
+                    raise _Fail("a directive after a document needs '...' before it", mark)
+        return ends
+
+    ends = _yaml_run(text, path, document_ends)  # the parser parse() reads the text with
     n = len(ends)
     if n == 0 and index in (0, -1):
         return text  # an empty stream: the empty document
@@ -237,6 +254,9 @@ def select_document(data: bytes | str, index: int, path: str) -> str:
     start = ends[k - 1]
     pad: str = "\n" * start.line + " " * start.column
     return pad + text[start.index : end]
+
+
+_DIRECTIVE_LINE = re.compile(r"^%", re.M)
 
 
 def positions(data: bytes | str, fmt: Format, path: str) -> dict[Loc, Position]:
@@ -371,17 +391,67 @@ def _deeper_than(value: Any, limit: int) -> bool:
 # ruamel picks its C parser (ruamel.yaml.clib) for typ="safe" when it can import it.
 _PURE = YAML(typ="safe").Parser is PureParser
 
+# The C parser is libyaml, whose grammar is YAML 1.1's: it refuses some valid YAML 1.2 (unknown
+# directives, `[:x]`, `{"a":b}`, `&a:b` anchors...) and reads a few constructs wrongly. A text
+# it refuses is read again by ruamel's pure parser (closer to 1.2); a text holding one of the
+# constructs libyaml misreads goes to the pure parser straight away (see _libyaml_misreads).
+_ANCHOR_COLON = re.compile(r"[&*][^\s\[\]{},]*:")
+_GLUED_HEADER = re.compile(r"(?<!\S)[|>][-+0-9]{0,2}\Z")
+_SPACE_OR_BREAK = frozenset(" \t\r\n\x85\u2028\u2029\ufeff")
+
+
+class _Scanner(Scanner):
+    """ruamel's pure scanner, refusing what YAML 1.2 refuses and it takes: a comment glued to
+    the token before it (``"a"#c``, ``[a]#c``, ``a,#c``: a ``#`` needs white space before
+    it), and a byte order mark inside the text (it would become part of a key). It also
+    refuses, as libyaml does, a ``:`` right before ``,``, ``]`` or ``}`` in a flow collection
+    (``{a:, b: 1}``): YAML 1.2 reads it as an empty value, this scanner as part of the key."""
+
+    def scan_plain(self) -> Any:
+        token = super().scan_plain()
+        if self.flow_level and token.value.endswith(":") and self.reader.peek() in ",[]{}":
+            mark = self.reader.get_mark()
+            raise ScannerError(
+                "while scanning a plain scalar", token.start_mark, "found unexpected ':'", mark
+            )
+        return token
+
+    def scan_to_next_token(self) -> Any:
+        reader = self.reader
+        pointer = reader.pointer
+        if pointer:
+            ch = reader.buffer[pointer]
+            if ch == "#" and reader.buffer[pointer - 1] not in _SPACE_OR_BREAK:
+                mark = reader.get_mark()
+                raise ScannerError(None, None, "a comment needs white space before '#'", mark)
+            if ch == "\ufeff":
+                mark = reader.get_mark()
+                raise ScannerError(None, None, "a byte order mark inside the text", mark)
+        return super().scan_to_next_token()
+
+
+class _Composer(Composer):
+    """ruamel's composer without its warning for a redefined anchor (YAML allows one: a later
+    alias refers to the latest definition)."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader=loader)
+        self.warn_double_anchors = False
+
+
 _CORE = "tag:yaml.org,2002:"
 _MERGE = _CORE + "merge"
 _NULL = _CORE + "null"
 
 
 class _Fail(Exception):
-    """A YAML error found by our constructor, with the node mark it belongs to."""
+    """A YAML error found by our constructor, with the node mark it belongs to (and the
+    ``loc`` of the key it is about, if any)."""
 
-    def __init__(self, message: str, mark: Any) -> None:
+    def __init__(self, message: str, mark: Any, loc: Loc | None = None) -> None:
         self.message = message
         self.mark = mark
+        self.loc = loc
 
 
 def _tag_text(tag: str) -> str:
@@ -433,7 +503,7 @@ class _Constructor(SafeConstructor):
                 index += 1
                 continue
             if first_merge is not None:
-                _raise_duplicate("<<", first_merge.start_mark, key_node.start_mark)
+                _raise_duplicate(("<<",), first_merge.start_mark, key_node.start_mark)
             first_merge = key_node
             del node.value[index]
             if isinstance(value_node, MappingNode):
@@ -481,23 +551,32 @@ class _Constructor(SafeConstructor):
                 raise _Fail("a mapping key must be a scalar", key_node.start_mark)
             if i >= len(merged):  # an own key: merged keys may be overridden, own ones not
                 if key in seen:
-                    _raise_duplicate(key, seen[key].start_mark, key_node.start_mark)
+                    _raise_duplicate((key,), seen[key].start_mark, key_node.start_mark)
                 seen[key] = key_node
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
 
-def _raise_duplicate(key: Any, first: Any, again: Any) -> NoReturn:
+def _raise_duplicate(loc: Loc, first: Any, again: Any) -> NoReturn:
     message = _duplicate_message(
-        key, (first.line + 1, first.column + 1), (again.line + 1, again.column + 1)
+        loc[-1], (first.line + 1, first.column + 1), (again.line + 1, again.column + 1)
     )
-    raise _Fail(message, again)
+    raise _Fail(message, again, loc)
 
 
 def _duplicate_message(key: Any, first: tuple[int, int], again: tuple[int, int]) -> str:
     if first[0] != again[0]:
         return f"duplicate key {key!r} (lines {first[0]} and {again[0]})"
     return f"duplicate key {key!r} (line {first[0]}, columns {first[1]} and {again[1]})"
+
+
+def _key_error(message: str, loc: Loc, path: str, line: int, col: int) -> ConfigFileError:
+    """A :class:`ConfigFileError` about the key at ``loc``: compiler-style, the dotted key
+    after the position (``f.yaml:3:3: spec.selector: duplicate key …``), and as ``.key``."""
+    key = ".".join(map(str, loc))
+    e = ConfigFileError(f"{key}: {message}", path, line, col)
+    e.key = key
+    return e
 
 
 _Constructor.yaml_constructors = {
@@ -513,10 +592,82 @@ _Constructor.yaml_constructors = {
 }
 
 
-def _new_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=_PURE)
+def _new_yaml(pure: bool | None = None) -> YAML:
+    """A safe loader with our constructor; ``pure`` chooses ruamel's pure parser (default: the
+    pure one only when the C one is not installed)."""
+    pure = _PURE if pure is None else pure
+    yaml = YAML(typ="safe", pure=pure)
     yaml.Constructor = _Constructor
+    if pure:
+        yaml.Scanner = _Scanner
+        yaml.Composer = _Composer
     return yaml
+
+
+def _pure_first(text: str) -> bool:
+    """Whether ``text`` is read by the pure parser from the start."""
+    return _PURE or _libyaml_misreads(text)
+
+
+def _libyaml_misreads(text: str) -> bool:
+    """Whether ``text`` may hold a construct libyaml reads wrongly: an anchor or alias whose
+    name holds ``:`` (``&an:chor value`` is the anchor ``an`` of ``:chor value`` to libyaml),
+    or a ``#`` glued to a closing quote, a flow indicator, a block scalar header or a directive
+    (a comment needs white space before it; libyaml takes it anyway, and so does the pure
+    parser but for headers and directives: ``_Scanner`` refuses it). A false positive only
+    costs the slower parser; the checks look at ``&``, ``*`` and ``#`` only, so a file
+    without them costs three scans at C speed."""
+    if "&" in text or "*" in text:
+        for m in _ANCHOR_COLON.finditer(text):
+            start = m.start()
+            if start == 0 or text[start - 1] in " \t\r\n[{,":
+                return True
+    i = text.find("#", 1)
+    while i > 0:
+        before = text[i - 1]
+        if before in "[]{},":
+            return True
+        if before in "\"'":  # a closing quote, unless it opens the scalar (`"#fff"`)
+            if i < 2 or text[i - 2] not in " \t\r\n:[{,":
+                return True
+        elif before not in " \t\r\n":
+            line = text.rfind("\n", 0, i) + 1
+            if text[line] == "%" or _GLUED_HEADER.search(text, max(line, i - 4), i):
+                return True
+        i = text.find("#", i + 1)
+    return False
+
+
+def _yaml_run(text: str, path: str, run: Callable[[bool], _T]) -> _T:
+    """``run(pure)`` with the parser ``text`` needs: the C one, unless the text holds a
+    construct it misreads; a text the C parser refuses is read again by the pure one. Any
+    failure becomes a :class:`ConfigFileError`; when both parsers refuse, the error found
+    further into the text is reported (the C parser's at the same place)."""
+    pure = _pure_first(text)
+    try:
+        return run(pure)
+    except Exception as e:
+        if pure or not isinstance(e, YAMLError):
+            raise _yaml_error(e, text, path, pure) from None
+        refused = _yaml_error(e, text, path, False)
+    try:
+        return run(True)
+    except _Fail as e:  # the pure parser read further, up to a problem of ours
+        raise _yaml_error(e, text, path, True) from None
+    except Exception as e:
+        again = _yaml_error(e, text, path, True)
+    if isinstance(again, ConfigFileError) and _further(again, refused):
+        raise again from None
+    raise refused from None
+
+
+def _further(a: Exception, b: Exception) -> bool:
+    def at(e: Exception) -> tuple[int, int]:
+        if not isinstance(e, ConfigFileError):
+            return (0, 0)
+        return (e.lineno or 0, e.colno or 0)
+
+    return at(a) > at(b)
 
 
 def _may_be_deep(text: str) -> bool:
@@ -527,13 +678,13 @@ def _may_be_deep(text: str) -> bool:
     return 2 * (longest + 1) + text.count("[") + text.count("{") > MAX_DEPTH
 
 
-def _yaml_depth_guard(text: str) -> None:
+def _yaml_depth_guard(text: str, pure: bool | None = None) -> None:
     """Rejects nesting beyond MAX_DEPTH before composing: the C composer recurses in C and
     would crash the interpreter on very deep input."""
     if not _may_be_deep(text):
         return
     depth = 0
-    for event in _new_yaml().parse(text):
+    for event in _new_yaml(pure).parse(text):
         if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
@@ -543,15 +694,17 @@ def _yaml_depth_guard(text: str) -> None:
 
 
 def _parse_yaml(text: str, path: str) -> dict[str, Any]:
-    try:
-        data = _Builder(text).run()
-    except Exception as e:
-        raise _yaml_error(e, text, path) from None
+    data = _yaml_run(text, path, lambda pure: _Builder(text, pure).run())
     return {} if data is None else data
 
 
-def _yaml_error(e: Exception, text: str, path: str) -> Exception:
+def _yaml_error(e: Exception, text: str, path: str, pure: bool | None = None) -> Exception:
+    """The :class:`ConfigFileError` for a failure of the ``pure`` (or C) parser on ``text``;
+    an exception of no known kind is returned as it is."""
+    pure = _PURE if pure is None else pure
     if isinstance(e, _Fail):
+        if e.loc is not None:
+            return _key_error(e.message, e.loc, path, e.mark.line + 1, e.mark.column + 1)
         return ConfigFileError(e.message, path, e.mark.line + 1, e.mark.column + 1)
     if isinstance(e, RecursionError):
         hint = " (ruamel.yaml.clib reads up to 1,000 levels)" if _PURE else ""
@@ -559,14 +712,14 @@ def _yaml_error(e: Exception, text: str, path: str) -> Exception:
     if isinstance(e, ComposerError) and e.problem == "but found another document":
         mark = e.problem_mark
         return ConfigFileError(
-            f"{_count_documents(text)} documents; {_ONE_DOCUMENT}",
+            f"{_count_documents(text, pure)} documents; {_ONE_DOCUMENT}",
             path,
             mark.line + 1,
             mark.column + 1,
         )
     if isinstance(e, ReaderError):
         index = e.position
-        if not _PURE:  # the C reader counts UTF-8 bytes
+        if not pure:  # the C reader counts UTF-8 bytes
             index = len(text.encode("utf-8")[:index].decode("utf-8", "ignore"))
         line, col = _Lines(text).at(index)
         what = f"#x{e.character:04x}" if isinstance(e.character, int) else repr(e.character)
@@ -591,10 +744,10 @@ _ONE_DOCUMENT = (
 )
 
 
-def _count_documents(text: str) -> str:
+def _count_documents(text: str, pure: bool | None = None) -> str:
     count = 0
     try:
-        for event in _new_yaml().parse(text):
+        for event in _new_yaml(pure).parse(text):
             count += isinstance(event, DocumentStartEvent)
     except YAMLError:
         return f"at least {count}"
@@ -712,13 +865,13 @@ class _Builder:
     (own keys win, then earlier sources), nesting checked as containers open, aliases sharing
     their anchor's object and bounded by what they stand for, one document per file."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, pure: bool | None = None) -> None:
         self.text = text
-        self.yaml = _new_yaml()
+        self.pure = _PURE if pure is None else pure
+        self.yaml = _new_yaml(self.pure)
         self.ctor = _Constructor(loader=self.yaml)
         self.stack: list[_Open] = []
-        self.anchors: dict[str, _Anchor] = {}
-        self.anchor_marks: dict[str, Any] = {}
+        self.anchors: dict[str, _Anchor] = {}  # name -> its latest definition
         self.refused: list[tuple[str, Any]] = []
         self.merged = 0
         self.too_high: Any = None  # the first node nested deeper than MAX_DEPTH through aliases
@@ -732,6 +885,8 @@ class _Builder:
         scalar_event, alias_event = ScalarEvent, AliasEvent
         starts = {MappingStartEvent: True, SequenceStartEvent: False}
         ends = (MappingEndEvent, SequenceEndEvent)
+        # what YAML.parse() does first: the pure scanner records a %YAML directive there
+        self.yaml.doc_infos.append(DocInfo(requested_version=None))
         _, parser = self.yaml.get_constructor_parser(self.text)
         get_event, scalar = parser.get_event, self.scalar
         try:
@@ -758,7 +913,7 @@ class _Builder:
         elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                message = f"{_count_documents(self.text)} documents; {_ONE_DOCUMENT}"
+                message = f"{_count_documents(self.text, self.pure)} documents; {_ONE_DOCUMENT}"
                 raise _Fail(message, event.start_mark)
 
     def finish(self) -> Any:
@@ -790,7 +945,7 @@ class _Builder:
         top = stack[-1] if stack else None
         if top is not None and top.ignored:
             if event.anchor is not None:
-                self.anchor(event.anchor, event.start_mark, _Anchor(None, 1, 0, None, None))
+                self.anchors[event.anchor] = _Anchor(None, 1, 0, None, None)
             return
         tag = event.tag
         value = event.value
@@ -817,7 +972,7 @@ class _Builder:
             self.refused.append((_tag_text(tag), event.start_mark))
             value = None
         if event.anchor is not None:
-            self.anchor(event.anchor, event.start_mark, _Anchor(value, 1, 0, None, None))
+            self.anchors[event.anchor] = _Anchor(value, 1, 0, None, None)
         if top is not None and not top.is_map and top.item_sizes is None:
             top.value.append(value)  # the common case, inlined
             top.size += 1
@@ -853,14 +1008,19 @@ class _Builder:
                 else:
                     frame.item_sizes = []
         if event.anchor is not None:
-            self.anchor(event.anchor, event.start_mark, _Anchor(None, 1, 0, None, frame))
+            self.anchors[event.anchor] = _Anchor(None, 1, 0, None, frame)
         self.stack.append(frame)
 
     def end(self) -> None:
         frame = self.stack.pop()
+        anchor = frame.anchor
+        if anchor is not None and self.anchors[anchor].open is not frame:
+            # redefined inside its own node (`&x [&x 1]`): an alias refers to the definition
+            # written last, the inner one
+            anchor = None
         if frame.ignored:
-            if frame.anchor is not None:
-                self.anchors[frame.anchor] = _Anchor(None, 1, 0, None, None)
+            if anchor is not None:
+                self.anchors[anchor] = _Anchor(None, 1, 0, None, None)
             if frame.refused:
                 self.add(None, 1, 1, frame.mark, False, None)
             return
@@ -875,8 +1035,8 @@ class _Builder:
         if frame.added > MAX_ALIAS_NODES and self.too_many is None:
             self.too_many = frame.mark
         sizes = frame.sizes if frame.is_map else frame.item_sizes
-        if frame.anchor is not None:
-            self.anchors[frame.anchor] = _Anchor(value, frame.size, height, sizes, None)
+        if anchor is not None:
+            self.anchors[anchor] = _Anchor(value, frame.size, height, sizes, None)
         self.add(value, frame.size, height, frame.mark, True, sizes, added=frame.added)
 
     def alias(self, event: Any) -> None:
@@ -893,14 +1053,6 @@ class _Builder:
         self.add(found.value, found.size, found.height, mark, container, found.sizes, found.size)
 
     # -- building --------------------------------------------------------------------------
-
-    def anchor(self, name: str, mark: Any, record: _Anchor) -> None:
-        first = self.anchor_marks.get(name)
-        if first is not None:
-            where = f"{first.line + 1}:{first.column + 1}"
-            raise _Fail(f"duplicate anchor {name!r} (first defined at {where})", mark)
-        self.anchor_marks[name] = mark
-        self.anchors[name] = record
 
     def add(
         self,
@@ -932,7 +1084,7 @@ class _Builder:
             if container:
                 raise _Fail("a mapping key must be a scalar", mark)
             if merge and top.merges is not None:
-                _raise_duplicate("<<", top.merge_at, mark)
+                _raise_duplicate(self.loc("<<"), top.merge_at, mark)
             top.key, top.key_at, top.key_merge = value, mark, merge
             return
         key, top.key = top.key, _NO_KEY
@@ -944,7 +1096,7 @@ class _Builder:
             assert top.positions is not None
             packed = top.positions[list(mapping).index(key)]
             first = SimpleNamespace(line=packed >> 32, column=packed & 0xFFFF_FFFF)
-            _raise_duplicate(key, first, top.key_at)
+            _raise_duplicate(self.loc(key), first, top.key_at)
         mapping[key] = value
         assert top.positions is not None
         top.positions.append(_pack(top.key_at))
@@ -953,6 +1105,11 @@ class _Builder:
             top.inner = height
         if top.sizes is not None:
             top.sizes[key] = 1 + size
+
+    def loc(self, key: Any) -> Loc:
+        """The ``loc`` of ``key`` in the innermost open mapping."""
+        path = [f.key if f.is_map else len(f.value) for f in self.stack[:-1]]
+        return (*path, key)
 
     def merge_source(self, top: _Open, value: Any, sizes: Any, height: int) -> None:
         message = "a '<<' merge key needs a mapping or a list of mappings"
@@ -1015,12 +1172,12 @@ class _Builder:
 
 
 def _yaml_positions(text: str, path: str) -> dict[Loc, Position]:
-    yaml = _new_yaml()
-    try:
-        _yaml_depth_guard(text)
-        root = yaml.compose(text)
-    except Exception as e:
-        raise _yaml_error(e, text, path) from None
+    def compose(pure: bool) -> tuple[YAML, Any]:
+        _yaml_depth_guard(text, pure)
+        yaml = _new_yaml(pure)
+        return yaml, yaml.compose(text)
+
+    yaml, root = _yaml_run(text, path, compose)  # the parser parse() reads the text with
     if root is None:
         return {(): Position(1, 1, 1, 1)}
     keys = _Constructor(loader=yaml)
@@ -1103,6 +1260,8 @@ def _parse_toml(text: str, path: str) -> dict[str, Any]:
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as e:  # tomli counts in its text with CRLF made LF: right
+        if e.msg.startswith(_TOML_KEY_ERRORS):
+            raise _toml_key_error(text, e, path) from None
         raise ConfigFileError(e.msg, path, e.lineno, e.colno) from None
     except RecursionError:
         raise _toml_too_deep(text, path) from None
@@ -1115,6 +1274,39 @@ def _parse_toml(text: str, path: str) -> dict[str, Any]:
     if bound > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
         raise _toml_too_deep(text, path)
     return data
+
+
+# tomli's errors for a key set twice (a value, a table, an inline table's key) or added to an
+# inline table; they name no key, so the scanner finds it.
+_TOML_KEY_ERRORS = (
+    "Cannot overwrite a value",
+    "Cannot declare",
+    "Duplicate inline table key",
+    "Cannot mutate immutable namespace",
+)
+
+
+def _toml_key_error(text: str, e: tomli.TOMLDecodeError, path: str) -> ConfigFileError:
+    """tomli's error ``e`` about a key, with the key: the statement that fails ends where
+    tomli stopped (``e.pos``: after a value, or at a table header's ``]``), so the last key the
+    scanner defines up to there is the one."""
+    scanner = _TomlScanner(text[: e.pos + 1 if text.startswith("]", e.pos) else e.pos])
+    # an inline table cut inside fails the scan: what was defined before the cut is recorded
+    with contextlib.suppress(_TooDeep, IndexError, AttributeError, AssertionError):
+        scanner.run()
+    own = [loc for loc, _, is_own in scanner.defined if is_own]
+    if not own:
+        return ConfigFileError(e.msg, path, e.lineno, e.colno)
+    loc = own[-1]
+    while isinstance(loc[-1], int) and len(loc) > 1:
+        loc = loc[:-1]  # `a = [1]` then `[[a]]`: the key is set twice, not its item
+    places = [at for other, at, _ in scanner.defined if other == loc]
+    first, again = places[0], places[-1]
+    line, col = scanner.lines.at(again)
+    if first == again:  # not a duplicate: a key added to an inline table
+        return _key_error(e.msg, loc, path, line, col)
+    message = _duplicate_message(loc[-1], scanner.lines.at(first), (line, col))
+    return _key_error(message, loc, path, line, col)
 
 
 def _toml_too_deep(text: str, path: str) -> ConfigFileError:
@@ -1180,6 +1372,8 @@ class _TomlScanner:
         self.lines = _Lines(text)
         self.out: dict[Loc, Position] = {(): Position(1, 1, 1, 1)}
         self.aot: dict[Loc, int] = {}  # array of tables -> number of elements so far
+        # every (loc, index of its key, whether this statement defines it) in text order
+        self.defined: list[tuple[Loc, int, bool]] = []
 
     def run(self) -> dict[Loc, Position]:
         text, n = self.text, len(self.text)
@@ -1196,6 +1390,7 @@ class _TomlScanner:
     def _record(self, loc: Loc, value: int, key: int, container: bool, own: bool) -> None:
         if container and len(loc) >= MAX_DEPTH:
             raise _TooDeep(value)
+        self.defined.append((loc, key, own))
         if own or loc not in self.out:
             self.out[loc] = Position(*self.lines.at(value), *self.lines.at(key))
 
@@ -1331,9 +1526,9 @@ def _parse_json(text: str, path: str) -> dict[str, Any]:
         # json stops at the first problem, so the text is valid up to it; the rest may not be
         scan = _json_scan(text, first_problem=True)
         if scan.duplicate is not None:
-            key, first, again = scan.duplicate
-            message = _duplicate_message(key, first, again)
-            raise ConfigFileError(message, path, *again) from None
+            loc, first, again = scan.duplicate
+            message = _duplicate_message(loc[-1], first, again)
+            raise _key_error(message, loc, path, *again) from None
         if scan.constant is None:  # not found by the scan: still an error, unlocated
             raise ConfigFileError("a duplicate key, NaN or Infinity", path) from None
         name, (line, col) = scan.constant
@@ -1407,7 +1602,7 @@ def _too_deep(
 @dataclass
 class _JsonScan:
     positions: dict[Loc, Position]
-    duplicate: tuple[str, tuple[int, int], tuple[int, int]] | None = None
+    duplicate: tuple[Loc, tuple[int, int], tuple[int, int]] | None = None
     constant: tuple[str, tuple[int, int]] | None = None
 
 
@@ -1458,7 +1653,7 @@ def _json_scan(text: str, first_problem: bool = False) -> _JsonScan:
         else:
             key, end = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
             if key in keys and scan.duplicate is None:
-                scan.duplicate = (key, lines.at(keys[key]), lines.at(i))
+                scan.duplicate = ((*loc, key), lines.at(keys[key]), lines.at(i))
             keys[key] = i
             colon = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
             i = value(_JSON_SPACE.match(text, colon + 1).end(), (*loc, key), i)  # type: ignore[union-attr]

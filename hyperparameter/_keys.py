@@ -65,7 +65,31 @@ def check_segment(seg: object) -> str:
     reason = _segment_error(text) if "." not in text else "a mapping key may not contain '.'"
     if reason is not None:
         raise InvalidKeyError(text, reason)
+    if type(seg) is str:
+        if len(_SEGMENTS) >= _CACHE_LIMIT:
+            _SEGMENTS.clear()
+        _SEGMENTS[text] = text
     return text
+
+
+# Mapping keys (``str`` only) that check_segment accepted: flatten looks them up first.
+_SEGMENTS: dict[str, str] = {}
+
+
+def segment_collision(mapping: Mapping[Any, Any], prefix: str) -> InvalidKeyError:
+    """The error for a mapping (at dotted ``prefix``, ``""`` for the top) two of whose keys
+    are one segment (``0`` and ``"0"``): in a scope they would be one key, and one value would
+    be lost."""
+    seen: dict[str, Any] = {}
+    for k in mapping:
+        seg = check_segment(k)
+        if seg in seen:
+            where = f"{prefix}.{seg}" if prefix else seg
+            return InvalidKeyError(
+                where, f"keys {seen[seg]!r} and {k!r} of one mapping are one key"
+            )
+        seen[seg] = k
+    raise AssertionError("no two keys of the mapping are one segment")
 
 
 def key_hash(key: str) -> int:
@@ -150,14 +174,16 @@ def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
 
 
 _SCALARS = frozenset({int, float, str, bool, type(None), bytes})
+_STR_ONLY = {str}
 
 
 def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     """Adds ``value`` under ``prefix`` to ``out``: groups by leaf, lists whole and by index.
 
     Iterative (a config may nest 1,000 levels); keys come out in document order. Mapping keys
-    are checked as single segments; schema field names are identifiers already. A group that
-    contains itself is a ``ValueError`` naming the key where the cycle closes.
+    are checked as single segments; two keys of one mapping that are one segment (``0`` and
+    ``"0"``) are an :class:`InvalidKeyError`; schema field names are identifiers already. A
+    group that contains itself is a ``ValueError`` naming the key where the cycle closes.
     """
     stack: list[tuple[str | None, Any]] = [(prefix, value)]
     pop, push = stack.pop, stack.append
@@ -185,7 +211,12 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
                     raise InvalidKeyError(key, "empty key")
                 out[key] = node  # an empty mapping is a leaf
                 continue
-            children = [(f"{base}{check_segment(k)}", v) for k, v in node.items()]
+            seg = _SEGMENTS.get
+            children = [(f"{base}{seg(k) or check_segment(k)}", v) for k, v in node.items()]
+            # distinct str keys are distinct segments: only other keys (`0` beside `"0"`) can
+            # be one segment, and only then is it worth a set of the names
+            if set(map(type, node)) != _STR_ONLY and len({c[0] for c in children}) != len(node):
+                raise segment_collision(node, key)
         elif kind == _SEQUENCE:
             if not key:
                 raise InvalidKeyError(key, "empty key")
@@ -231,6 +262,7 @@ class Deferred:
     kinds = _KINDS
     kind = staticmethod(_kind)
     segment = staticmethod(check_segment)
+    collision = staticmethod(segment_collision)
     sizes: ClassVar[dict[type, int]] = {}  # entries of the last walk, per config class
 
     def __init__(self, value: Any) -> None:

@@ -40,8 +40,9 @@ Entry = tuple[Loc, str, str]
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """A layer that sets one ``loc``. Integer segments index into an existing list; a
-    missing mapping on the way is created; a scalar on the way is replaced by a mapping."""
+    """A layer that sets one ``loc``. Integer segments index into an existing list, or name a
+    mapping's key (see ``_slot``); a missing mapping on the way is created; a scalar on the way
+    is replaced by a mapping."""
 
     loc: Loc
     value: Any
@@ -245,18 +246,28 @@ def _assign(
 
 
 def _slot(container: Any, segment: str | int, loc: Loc) -> Any:
-    """The key or index of ``segment`` in ``container``: an existing key in its own type or
-    as written (``0`` finds a key ``"0"``), else a new string key; a list needs an index."""
+    """The key or index of ``segment`` in ``container``. In a mapping, an all-digit segment
+    names an existing key written either way (``0`` finds the key ``0`` and the key ``"0"``; a
+    mapping with both is an :class:`InvalidKeyError`); a new one is added as an ``int`` when the
+    mapping has ``int`` keys already (a table keyed by number, as YAML reads ``1: y``), else as a
+    string. A list needs an index of an item it has."""
+    if isinstance(segment, str):
+        segment = _index(segment)
     if isinstance(container, dict):
-        if segment in container:
+        if not isinstance(segment, int):
             return segment
         text = str(segment)
-        if text in container:
+        has_int, has_text = segment in container, text in container
+        if has_int and has_text:
+            key = ".".join(str(s) for s in loc)
+            reason = f"the mapping has both the keys {segment!r} and {text!r}"
+            raise InvalidKeyError(key, reason)
+        if has_int:
+            return segment
+        if has_text:
             return text
-        index = _index(text)
-        if isinstance(index, int) and index in container:
-            return index
-        return text
+        numbered = any(type(k) is int for k in container)
+        return segment if numbered else text
     key = ".".join(str(s) for s in loc)
     size = len(container)
     if not isinstance(segment, int):

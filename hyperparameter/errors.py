@@ -156,6 +156,9 @@ class HyperparameterError(Exception):
 class ConfigFileError(HyperparameterError, ValueError):
     """A configuration file that cannot be read or parsed."""
 
+    #: The dotted key the problem is at (a duplicate key: ``"spec.selector"``), when it has one.
+    key: str | None = None
+
     def __init__(
         self,
         message: str,

@@ -393,8 +393,8 @@ def loads(
 
 
 def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) -> Any:
-    """``value`` as what the ``fmt`` writer takes: plain dicts (string keys), lists, scalars;
-    ``${`` in strings escaped unless ``keep_references``.
+    """``value`` as what the ``fmt`` writer takes: plain dicts (keys by :func:`_dump_key`),
+    lists, scalars; ``${`` in strings escaped unless ``keep_references``.
 
     Iterative (a config may nest 1,000 levels); ``loc`` names where ``value`` is, for errors.
     """
@@ -410,7 +410,14 @@ def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) 
             node = node.value
         if isinstance(node, Mapping):
             out: Any = {}
-            pending = [(v, out, str(k), (*at, str(k))) for k, v in node.items()]
+            written: dict[Any, Any] = {}  # key as written -> the key it came from
+            pending = []
+            for k, v in node.items():
+                name = _dump_key(k, fmt, at)
+                if name in written:
+                    raise _key_collision(written[name], k, name, fmt, at)
+                written[name] = k
+                pending.append((v, out, name, (*at, name)))
         elif isinstance(node, (list, tuple, set, frozenset)):
             items = sorted(node, key=repr) if isinstance(node, (set, frozenset)) else node
             out = [None] * len(items)
@@ -424,6 +431,42 @@ def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) 
         parent[key] = out
         stack.extend(reversed(pending))
     return holder[0]
+
+
+def _dump_key(key: Any, fmt: Format, loc: Loc) -> Any:
+    """``key`` as the writer of ``fmt`` takes it. YAML keeps the key types it reads back
+    (``str``, ``int``, ``float``, ``bool``, ``None``, dates); JSON and TOML keys are strings, so
+    there a key of another of those types is written as text (``0``, ``1.5``, ``true``,
+    ``null``, ``2024-01-02``, as JSON writes them) and loads back as that string. An enum key is
+    its value, a path and a time of day their text; any other key is a ``TypeError``."""
+    if isinstance(key, enum.Enum):
+        key = key.value
+    if isinstance(key, str):
+        return str.__str__(key)  # a subclass (numpy.str_) as a plain str
+    if isinstance(key, PurePath):
+        return str(key)
+    if isinstance(key, _dt.time):
+        return key.isoformat()  # YAML has dates, but no time of day
+    if isinstance(key, bool) or key is None:
+        return key if fmt == "yaml" else json.dumps(key)
+    if isinstance(key, (int, float)):
+        number = int(key) if isinstance(key, int) else float(key)  # subclasses (numpy) as plain
+        return number if fmt == "yaml" else str(number)
+    if isinstance(key, _dt.date):
+        return key if fmt == "yaml" else key.isoformat()
+    where = ".".join(map(str, loc))
+    prefix = f"{where}: " if where else ""
+    raise TypeError(f"{prefix}cannot dump a key of type {type(key).__name__}")
+
+
+def _key_collision(first: Any, again: Any, key: Any, fmt: Format, loc: Loc) -> InvalidKeyError:
+    """The error for two keys of one mapping that ``fmt`` would write as the same key."""
+    if fmt == "yaml":
+        how = "the same YAML key"
+    else:
+        how = f"the {fmt.upper()} key {json.dumps(key, ensure_ascii=False)}"
+    path = ".".join(map(str, (*loc, key)))
+    return InvalidKeyError(path, f"keys {first!r} and {again!r} would both be written as {how}")
 
 
 def _dumpable_leaf(value: Any, fmt: Format, loc: Loc) -> Any:

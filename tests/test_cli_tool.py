@@ -170,7 +170,8 @@ def test_lint_text_and_exit_codes(workdir: Path, capsys: pytest.CaptureFixture[s
         "configs/cycle.yaml:2:4: b: interpolation cycle: 'a' (configs/cycle.yaml:1:4) -> 'b' "
         "-> 'a' (interpolation)",
         "configs/cycle.yaml:3:4: c: missing key 'missing.key' in ${missing.key} (interpolation)",
-        "configs/duplicate.json:3:3: duplicate key 'epochs' (lines 2 and 3) (duplicate_key)",
+        "configs/duplicate.json:3:3: epochs: duplicate key 'epochs' (lines 2 and 3) "
+        "(duplicate_key)",
         "3 findings in 2 of 2 files",
     ]
 
@@ -208,6 +209,23 @@ def test_lint_without_schema_checks_syntax_tags_and_interpolation(
         ("tags.yaml", 1, 4, None, "unsupported_tag"),
         ("dangling.toml", 1, 5, "a", "interpolation"),
     ]
+
+
+def test_lint_names_the_full_key_of_a_duplicate(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "k8s.yaml").write_text("spec:\n  selector: a\n  selector: b\n")
+    (workdir / "t.toml").write_text("[spec]\nselector = 1\nselector = 2\n")
+    code, out, _ = hp_main(capsys, "lint", "k8s.yaml", "t.toml", "--format", "json")
+    assert code == 1
+    findings = json.loads(out)["findings"]
+    message = "duplicate key 'selector' (lines 2 and 3)"
+    assert [(f["file"], f["line"], f["key"], f["message"], f["type"]) for f in findings] == [
+        ("k8s.yaml", 3, "spec.selector", message, "duplicate_key"),
+        ("t.toml", 3, "spec.selector", message, "duplicate_key"),
+    ]
+    _, out, _ = hp_main(capsys, "lint", "k8s.yaml")
+    assert out.splitlines()[0] == f"k8s.yaml:3:3: spec.selector: {message} (duplicate_key)"
 
 
 def test_lint_merge(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -334,6 +352,20 @@ def test_show_provenance(workdir: Path) -> None:
         "tags: [] # default",
         "run_name: base-8 # configs/base.yaml:7:11 (base-${model.layers})",
     ]
+
+
+def test_show_keeps_and_annotates_integer_keys(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "index.yaml").write_text("0: a\n1:\n  2: b\n")
+    code, out, _ = hp_main(capsys, "show", "index.yaml", "--provenance")
+    assert (code, out) == (0, "0: a # index.yaml:1:4\n1:\n  2: b # index.yaml:3:6\n")
+    assert hp.loads(out, "yaml") == {0: "a", 1: {2: "b"}}
+    (workdir / "keys.yaml").write_text("true: a\nnull: b\n")
+    code, out, _ = hp_main(capsys, "show", "keys.yaml", "--provenance", "--format", "toml")
+    assert (code, out) == (0, 'true = "a"  # keys.yaml:1:7\nnull = "b"  # keys.yaml:2:7\n')
+    code, out, _ = hp_main(capsys, "show", "keys.yaml", "--provenance", "--format", "json")
+    assert json.loads(out)["True"] == {"value": "a", "source": "keys.yaml:1:7"}
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "toml", "json"])

@@ -251,10 +251,14 @@ def test_invalid_files(name: str, yaml_impl: str) -> None:
 
 
 MESSAGES: list[tuple[Format, str, str]] = [
-    ("yaml", "a: 1\nb: 2\na: 3\n", "f:3:1: duplicate key 'a' (lines 1 and 3)"),
-    ("yaml", "{a: 1, a: 2}", "f:1:8: duplicate key 'a' (line 1, columns 2 and 8)"),
-    ("yaml", "x: &x {a: 1}\ny:\n  <<: *x\n  <<: *x\n", "f:4:3: duplicate key '<<' (lines 3 and 4)"),
-    ("yaml", "1: a\n1: b\n", "f:2:1: duplicate key 1 (lines 1 and 2)"),
+    ("yaml", "a: 1\nb: 2\na: 3\n", "f:3:1: a: duplicate key 'a' (lines 1 and 3)"),
+    ("yaml", "{a: 1, a: 2}", "f:1:8: a: duplicate key 'a' (line 1, columns 2 and 8)"),
+    (
+        "yaml",
+        "x: &x {a: 1}\ny:\n  <<: *x\n  <<: *x\n",
+        "f:4:3: y.<<: duplicate key '<<' (lines 3 and 4)",
+    ),
+    ("yaml", "1: a\n1: b\n", "f:2:1: 1: duplicate key 1 (lines 1 and 2)"),
     ("yaml", "? [a, b]\n: 1\n", "f:1:3: a mapping key must be a scalar"),
     ("yaml", "42\n", "f:1:1: expected a mapping at the top level, got integer"),
     ("yaml", "'text'\n", "f:1:1: expected a mapping at the top level, got string"),
@@ -300,7 +304,11 @@ MESSAGES: list[tuple[Format, str, str]] = [
         "f:1:6: unacceptable character #x0000: control characters are not allowed",
     ),
     ("json", "null", "f:1:1: expected a mapping at the top level, got null"),
-    ("json", '{"a": {"b": 1, "b": 2}}', "f:1:16: duplicate key 'b' (line 1, columns 8 and 16)"),
+    (
+        "json",
+        '{"a": {"b": 1, "b": 2}}',
+        "f:1:16: a.b: duplicate key 'b' (line 1, columns 8 and 16)",
+    ),
     (
         "json",
         '{"a": -Infinity}',
@@ -308,8 +316,39 @@ MESSAGES: list[tuple[Format, str, str]] = [
     ),
     ("json", '{"a": 1} x', "f:1:10: Extra data"),
     ("toml", "a = \n", "f:1:5: Invalid value"),
-    ("toml", "[a]\nb = 1\n[a]\n", "f:3:3: Cannot declare ('a',) twice"),
+    ("toml", "[a]\nb = 1\n[a]\n", "f:3:2: a: duplicate key 'a' (lines 1 and 3)"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "key", "expected"),
+    [
+        ("yaml", "spec:\n  selector: a\n  selector: b\n", "spec.selector",
+         "f:3:3: spec.selector: duplicate key 'selector' (lines 2 and 3)"),
+        ("yaml", "a:\n- {b: {1: x, 1: y}}\n", "a.0.b.1",
+         "f:2:14: a.0.b.1: duplicate key 1 (line 2, columns 8 and 14)"),
+        ("json", '{"spec": {"selector": 1,\n "selector": 2}}', "spec.selector",
+         "f:2:2: spec.selector: duplicate key 'selector' (lines 1 and 2)"),
+        ("json", '{"a": [0, {"b": 1, "b": 2}]}', "a.1.b",
+         "f:1:20: a.1.b: duplicate key 'b' (line 1, columns 12 and 20)"),
+        ("toml", "[spec]\nselector = 1\nselector = 2\n", "spec.selector",
+         "f:3:1: spec.selector: duplicate key 'selector' (lines 2 and 3)"),
+        ("toml", "[[jobs]]\nk = 1\n[[jobs]]\nk = 1\nk = 2\n", "jobs.1.k",
+         "f:5:1: jobs.1.k: duplicate key 'k' (lines 4 and 5)"),
+        ("toml", "x = {a = {b = 1, b = 2}}\n", "x.a.b",
+         "f:1:18: x.a.b: duplicate key 'b' (line 1, columns 11 and 18)"),
+        ("toml", "a.b = 1\n[a]\n", "a", "f:2:2: a: duplicate key 'a' (lines 1 and 2)"),
+        ("toml", "a = [1]\n[[a]]\n", "a", "f:2:3: a: duplicate key 'a' (lines 1 and 2)"),
+        ("toml", "a = {b = 1}\na.c = 2\n", "a.c",
+         "f:2:3: a.c: Cannot mutate immutable namespace ('a',)"),
+    ],
+)  # fmt: skip
+def test_key_errors_name_the_full_dotted_key(
+    fmt: Format, text: str, key: str, expected: str
+) -> None:
+    with pytest.raises(ConfigFileError) as info:
+        parse(text, fmt, "f")
+    assert (str(info.value), info.value.key) == (expected, key)
 
 
 @pytest.mark.parametrize(("fmt", "text", "expected"), MESSAGES)

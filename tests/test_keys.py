@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 
 import hyperparameter as hp
@@ -93,3 +95,36 @@ def test_forced_collision_against_the_snapshot() -> None:
         hp.param_scope.frozen()
     with _keys.forced_hash("x.b", h), pytest.raises(ScopeError, match="hash collision"):
         hp.param_scope.x.b | 0
+
+
+@dataclasses.dataclass
+class _Table:
+    index: dict[Any, str] = dataclasses.field(default_factory=lambda: {0: "a", "0": "b"})
+
+
+class _Model(pydantic.BaseModel):
+    jobs: list[dict[Any, Any]] = [{"x": {1: "a", "1": "b"}}]
+
+
+@pytest.mark.parametrize(
+    ("make", "key", "pair"),
+    [
+        (lambda: hp.param_scope({0: "a", "0": "b"}), "0", "0 and '0'"),
+        (lambda: hp.param_scope({"t": {"0": "b", 0: "a"}}), "t.0", "'0' and 0"),
+        (lambda: hp.param_scope(t={7: "a", "7": "b"}), "t.7", "7 and '7'"),
+        (lambda: hp.param_scope(l=[{1: "a", "1": "b"}]), "l.0.1", "1 and '1'"),
+        (lambda: hp.param_scope(_Table()), "index.0", "0 and '0'"),  # walked by the store
+        (lambda: hp.param_scope(_Model()), "jobs.0.x.1", "1 and '1'"),
+    ],
+)
+def test_two_keys_that_are_one_segment_are_an_error(make: Any, key: str, pair: str) -> None:
+    # Before: one value silently won ({'0': 'b'}); DESIGN §3: a collision is an error.
+    with pytest.raises(InvalidKeyError) as info, make():
+        pass
+    assert info.value.key == key
+    assert str(info.value) == f"invalid key {key!r}: keys {pair} of one mapping are one key"
+
+
+def test_int_and_string_keys_that_differ_flatten_side_by_side() -> None:
+    with hp.param_scope({"t": {0: "a", "1": "b", 2: {"x": 3}}}) as ps:
+        assert ps.to_dict() == {"t.0": "a", "t.1": "b", "t.2.x": 3}

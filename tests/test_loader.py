@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import json
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,58 @@ def test_dump_writes_string_subclasses_as_strings(fmt: str) -> None:
     cfg = {"x": "X", "a": Name("cost: ${x}")}
     text = hp.dump(cfg, format=fmt)  # type: ignore[arg-type]
     assert hp.loads(text, fmt) == {"x": "X", "a": "cost: ${x}"}  # type: ignore[arg-type]
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+def test_dump_keeps_the_key_types_yaml_reads_back() -> None:
+    table = {0: "a", 7: {2: "b"}, "0x": 1, 1.5: "f", True: "t", None: "n"}
+    table[dt.date(2024, 1, 2)] = "d"
+    text = hp.dump({"index": table})
+    assert text == (
+        "index:\n  0: a\n  7:\n    2: b\n  0x: 1\n  1.5: f\n  true: t\n  null: n\n  2024-01-02: d\n"
+    )
+    assert hp.loads(text, "yaml") == {"index": table}
+    assert hp.dump(hp.loads("0: a\n'1': b\n", "yaml")) == "0: a\n'1': b\n"
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+def test_dump_writes_other_keys_as_text_where_keys_are_strings(fmt: str) -> None:
+    cfg = {"index": {0: "a", 1.5: "f", True: "t", None: "n", dt.date(2024, 1, 2): "d"}}
+    loaded = hp.loads(hp.dump(cfg, format=fmt), fmt)  # type: ignore[arg-type]
+    assert loaded == {"index": {"0": "a", "1.5": "f", "true": "t", "null": "n", "2024-01-02": "d"}}
+
+
+@pytest.mark.parametrize(
+    ("cfg", "fmt", "message"),
+    [
+        ({0: "a", "0": "b"}, "json",
+         "invalid key '0': keys 0 and '0' would both be written as the JSON key \"0\""),
+        ({"m": {"x": {True: 1, "true": 2}}}, "toml",
+         "invalid key 'm.x.true': keys True and 'true' would both be written as the TOML key "
+         "\"true\""),
+        ({"l": [{1.0: "a", "1.0": "b"}]}, "json",
+         "invalid key 'l.0.1.0': keys 1.0 and '1.0' would both be written as the JSON key "
+         "\"1.0\""),
+        ({"c": {Color.RED: 1, "red": 2}}, "yaml",
+         "invalid key 'c.red': keys <Color.RED: 'red'> and 'red' would both be written as the "
+         "same YAML key"),
+    ],
+)  # fmt: skip
+def test_dump_refuses_two_keys_written_as_one(cfg: Any, fmt: str, message: str) -> None:
+    # Before: the second key silently replaced the first ({"0": "b"}).
+    with pytest.raises(hp.InvalidKeyError) as info:
+        hp.dump(cfg, format=fmt)  # type: ignore[arg-type]
+    assert str(info.value) == message
+    assert isinstance(info.value, ValueError)
+    assert hp.dump({0: "a", "0": "b"}, format="yaml") == "0: a\n'0': b\n"  # YAML can: two keys
+
+
+def test_dump_refuses_a_key_it_cannot_write() -> None:
+    with pytest.raises(TypeError, match=r"^a: cannot dump a key of type tuple$"):
+        hp.dump({"a": {(1, 2): "x"}})
 
 
 def test_dump_defaults_to_yaml_and_checks_its_input() -> None:

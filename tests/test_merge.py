@@ -179,6 +179,27 @@ ASSIGNS: list[tuple[str, dict[str, Any], Loc, dict[str, Any], dict[Loc, str]]] =
         {"m": {"7": Raw("v")}},
         {("m",): "-D", ("m", "7"): "-D"},
     ),
+    (
+        "a new key from an index is an int in a table keyed by int",
+        {"m": {"a": 1, 0: "x"}},
+        ("m", 7),
+        {"m": {"a": 1, 0: "x", 7: Raw("v")}},
+        {("m",): "-D", ("m", "a"): "f", ("m", 0): "f", ("m", 7): "-D"},
+    ),
+    (
+        "a new key from an index is a string beside string digits",
+        {"m": {"0": "x"}},
+        ("m", 7),
+        {"m": {"0": "x", "7": Raw("v")}},
+        {("m",): "-D", ("m", "0"): "f", ("m", "7"): "-D"},
+    ),
+    (
+        "a key written as digits is an index too",
+        {"m": {0: "x"}},
+        ("m", "0"),
+        {"m": {0: Raw("v")}},
+        {("m",): "-D", ("m", 0): "-D"},
+    ),
 ]
 
 
@@ -206,6 +227,18 @@ def test_bad_assignments(loc: Loc, message: str) -> None:
     with pytest.raises(InvalidKeyError) as info:
         merge([("f", {"l": [1, 2]}), ("-D", Assignment(loc, 1))])
     assert str(info.value) == message
+
+
+def test_an_index_into_a_mapping_with_both_spellings_is_an_error() -> None:
+    with pytest.raises(InvalidKeyError) as info:
+        merge([("f", {"m": {0: "a", "0": "b"}}), ("-D", Assignment(("m", 0), 1))])
+    assert str(info.value) == "invalid key 'm.0': the mapping has both the keys 0 and '0'"
+
+
+def test_overrides_on_a_table_keyed_by_number_keep_it_keyed_by_number() -> None:
+    # Before: "0=x" replaced the key 0 but "1=y" added the string key "1" beside it.
+    tree, _ = merge([("f", {0: "a"}), *assignments(override_layer(["0=x", "1=y"]))])
+    assert tree == {0: Raw("x"), 1: Raw("y")}
 
 
 def test_source_of_looks_up_the_nearest_enclosing_value() -> None:

@@ -107,7 +107,6 @@ def test_a_merge_key_bomb_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a: &x 1\nb: &x 2\nc: *x\n", "2:4: duplicate anchor 'x' (first defined at 1:4)"),
         ("a: *nope\n", "1:4: found undefined alias 'nope'"),
         ("a: &a [1, *a]\n", "1:4: recursive alias: the node contains itself"),
         ("a: &a {b: {c: *a}}\n", "1:4: recursive alias: the node contains itself"),
@@ -399,16 +398,16 @@ def test_a_refused_tag_fails_before_any_validation_runs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("d.yaml", "a: 1\nb: 2\na: 3\n", "3:1: duplicate key 'a' (lines 1 and 3)"),
-        ("d.yaml", "m:\n  x: 1\n  y: 2\n  x: 3\n", "4:3: duplicate key 'x' (lines 2 and 4)"),
+        ("d.yaml", "a: 1\nb: 2\na: 3\n", "3:1: a: duplicate key 'a' (lines 1 and 3)"),
+        ("d.yaml", "m:\n  x: 1\n  y: 2\n  x: 3\n", "4:3: m.x: duplicate key 'x' (lines 2 and 4)"),
         ("d.yaml", "m: {x: 1, y: 2, x: 3}\n",
-         "1:17: duplicate key 'x' (line 1, columns 5 and 17)"),
+         "1:17: m.x: duplicate key 'x' (line 1, columns 5 and 17)"),
         ("d.yaml", "l:\n  - {k: 1}\n  - {k: 1, k: 2}\n",
-         "3:12: duplicate key 'k' (line 3, columns 6 and 12)"),
-        ("d.yaml", "1: a\n0x1: b\n", "2:1: duplicate key 1 (lines 1 and 2)"),
-        ("d.json", '{"a": 1,\n "a": 2}', "2:2: duplicate key 'a' (lines 1 and 2)"),
-        ("d.json", '{"m": {"x": 1,\n\n "x": 2}}', "3:2: duplicate key 'x' (lines 1 and 3)"),
-        ("d.toml", "a = 1\nb = 2\na = 3\n", "3:6: Cannot overwrite a value"),
+         "3:12: l.1.k: duplicate key 'k' (line 3, columns 6 and 12)"),
+        ("d.yaml", "1: a\n0x1: b\n", "2:1: 1: duplicate key 1 (lines 1 and 2)"),
+        ("d.json", '{"a": 1,\n "a": 2}', "2:2: a: duplicate key 'a' (lines 1 and 2)"),
+        ("d.json", '{"m": {"x": 1,\n\n "x": 2}}', "3:2: m.x: duplicate key 'x' (lines 1 and 3)"),
+        ("d.toml", "a = 1\nb = 2\na = 3\n", "3:1: a: duplicate key 'a' (lines 1 and 3)"),
     ],
 )  # fmt: skip
 def test_duplicate_keys_name_both_lines(
@@ -537,7 +536,7 @@ SINGLE = (
         ("a: 1\n---\nb: 2\n", f"2:1: 2 {SINGLE}"),
         ("---\na: 1\n...\n---\nb: 2\n---\nc: 3\n", f"4:1: 3 {SINGLE}"),
         ("a: 1\n---\nb: [\n", f"2:1: at least 2 {SINGLE}"),
-        ("a: 1\n...\nb: 2\n", "3:1: did not find expected <document start>"),
+        ("a: 1\n...\nb: 2\n", f"3:1: 2 {SINGLE}"),  # a bare document after ... (YAML 1.2)
     ],
 )  # fmt: skip
 def test_several_documents_are_one_clear_error(tmp_path: Path, text: str, expected: str) -> None:

@@ -349,6 +349,7 @@ fn walk_into(
     let kinds = deferred.getattr("kinds")?.cast_into::<PyDict>()?;
     let kind_fn = deferred.getattr("kind")?;
     let segment_fn = deferred.getattr("segment")?;
+    let collision_fn = deferred.getattr("collision")?;
     let mut insert = |key: &str, value: &Bound<'_, PyAny>| -> PyResult<()> {
         entries
             .insert(hp_store::key_hash(key), key, Val(value.clone().unbind()))
@@ -391,8 +392,13 @@ fn walk_into(
         if let Some(code) = code {
             match code {
                 MAPPING if node.len()? > 0 => {
+                    // Keys of one dict are distinct, so only a key that is not an exact `str`
+                    // (`0` beside `"0"`) can make two children one segment.
+                    let first = stack.len();
+                    let mut all_str = true;
                     for pair in node.call_method0("items")?.try_iter()? {
                         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+                        all_str &= k.is_exact_instance_of::<PyString>();
                         let name = match k.cast::<PyString>() {
                             Ok(s)
                                 if s.to_str()?.is_ascii()
@@ -404,6 +410,16 @@ fn walk_into(
                             _ => segment_fn.call1((&k,))?.extract::<String>()?,
                         };
                         stack.push((Some(join(&name)), v));
+                    }
+                    if !all_str {
+                        let mut seen = HashSet::new();
+                        if !stack[first..]
+                            .iter()
+                            .all(|(k, _)| seen.insert(k.as_deref()))
+                        {
+                            let e = collision_fn.call1((&node, &key))?;
+                            return Err(PyErr::from_value(e));
+                        }
                     }
                 }
                 SEQUENCE => {
