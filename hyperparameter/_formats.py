@@ -1289,7 +1289,9 @@ _TOML_KEY_ERRORS = (
 def _toml_key_error(text: str, e: tomli.TOMLDecodeError, path: str) -> ConfigFileError:
     """tomli's error ``e`` about a key, with the key: the statement that fails ends where
     tomli stopped (``e.pos``: after a value, or at a table header's ``]``), so the last key the
-    scanner defines up to there is the one."""
+    scanner defines up to there is the one. tomli reads the text with CRLF made LF and counts
+    ``e.pos`` there; so does the scanner (lines and columns are the same in both texts)."""
+    text = text.replace("\r\n", "\n")
     scanner = _TomlScanner(text[: e.pos + 1 if text.startswith("]", e.pos) else e.pos])
     # an inline table cut inside fails the scan: what was defined before the cut is recorded
     with contextlib.suppress(_TooDeep, IndexError, AttributeError, AssertionError):

@@ -25,7 +25,7 @@ PARSE_ERRORS = [
     ("yaml", "integer", ["a: 1", "b: 2", f"c: {BIG}"], (3, 4), "4,300 digits"),
     ("yaml", "encoding", ["a: 1", "b: 2", "c: 'x\udcff'"], (3, 6), "invalid UTF-8"),
     ("toml", "syntax", ["a = 1", "b = 2", "c = [1, 2", "d = 4"], (4, 1), "Unclosed array"),
-    ("toml", "duplicate", ["a = 1", "b = 2", "", "a = 3"], (4, 6), "overwrite"),
+    ("toml", "duplicate", ["a = 1", "b = 2", "", "a = 3"], (4, 1), "duplicate key"),
     ("toml", "integer", ["a = 1", "b = 2", f"c = {BIG}"], (3, 5), "4,300 digits"),
     ("toml", "encoding", ["a = 1", "b = 2", "c = 'x\udcff'"], (3, 7), "invalid UTF-8"),
     ("json", "syntax", ['{"a": 1,', '"b": 2,', '"c": [1, 2', "}"], (4, 1), "delimiter"),
