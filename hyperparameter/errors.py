@@ -31,6 +31,8 @@ import reprlib
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
+from . import _secrets
+
 __all__ = [
     "ConfigFileError",
     "ConfigInterpolationError",
@@ -55,6 +57,9 @@ class _Repr(reprlib.Repr):
             return super().repr_int(x, level)
         except ValueError:  # more digits than int -> str converts (sys.get_int_max_str_digits)
             return _long_int(x, self.maxlong)
+
+    def repr_Redacted(self, x: _secrets.Redacted, level: int) -> str:
+        return repr(x)  # whole: the names of the variables are the point
 
 
 def _long_int(x: int, width: int) -> str:
@@ -265,6 +270,9 @@ class ConversionError(HyperparameterError, ValueError):
         reason: str = "",
         source: str | None = None,
     ) -> None:
+        found = _secrets.known(key.split("."), value) if key else None
+        if found is not None:  # a value load filled from the environment: never kept here
+            value = _secrets.Redacted(found.names)
         self.key = key
         self.value = value
         self.target = target
