@@ -18,6 +18,7 @@ value remembered there (:func:`known`).
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 import threading
@@ -220,11 +221,14 @@ class Secrets:
         annotation: Any = None,
         *,
         env: bool = True,
+        by_value: bool = False,
         hits: list[tuple[str, tuple[str, ...]]] | None = None,
     ) -> Any:
         """``value`` (the value at ``loc``) for a display: each secret in it, at any depth,
         replaced by a :class:`Redacted`; containers are copied, ``value`` is not changed.
-        ``hits`` collects the texts replaced, for :func:`scrub`."""
+        ``by_value`` also replaces any text equal to a secret of this load (an error input
+        whose loc is not quite where pydantic found it); ``hits`` collects the texts
+        replaced, for :func:`scrub`."""
         holder: list[Any] = [None]
         stack: list[tuple[Any, Any, Any, Loc, Any]] = [(value, holder, 0, tuple(loc), annotation)]
         while stack:
@@ -236,7 +240,7 @@ class Secrets:
             text = _text(node)
             if names is None and is_secret_value(node):
                 names = ()
-            if names is None and env and isinstance(text, str):
+            if names is None and by_value and isinstance(text, str):
                 names = self.texts.get(text)
             if names is not None:
                 parent[key] = Redacted(names)
@@ -262,7 +266,7 @@ class Secrets:
         loc = tuple(e["loc"])
         base = loc[:-1] if e["type"] == "missing" else loc
         hits: list[tuple[str, tuple[str, ...]]] = []
-        inp = self.redact(e.get("input"), base, hits=hits)
+        inp = self.redact(e.get("input"), base, by_value=True, hits=hits)
         prefix = _norm(base)
         for norm, found in self.at.items():
             if norm[: len(prefix)] == prefix:
@@ -336,7 +340,7 @@ class _Known:
 
 #: Remembered secrets by the last segment of their key, at most _LIMIT of them (oldest go).
 _KNOWN: dict[str, list[_Known]] = {}
-_ORDER: list[_Known] = []
+_ORDER: collections.deque[_Known] = collections.deque()
 _LIMIT = 10_000
 _LOCK = threading.Lock()
 
@@ -358,7 +362,7 @@ def remember(log: Log, result: Any) -> None:
             same.append(entry)
             _ORDER.append(entry)
             if len(_ORDER) > _LIMIT:
-                old = _ORDER.pop(0)
+                old = _ORDER.popleft()
                 _KNOWN[old.loc[-1]].remove(old)
 
 

@@ -22,6 +22,10 @@ fields (errors raised in a worker process reach the parent whole).
 Keys in messages: the ``loc`` prefix is written as dotted segments (``model.lr``) when every
 segment follows the key grammar (DESIGN §3), else the whole key is quoted with ``repr``
 escapes (``'ab '``); a key named in the text of a message is always quoted.
+
+Secrets — values read by ``${env:…}``, fields typed ``SecretStr`` — are never kept in an
+error: messages, ``.errors()`` inputs and ``ConversionError.value`` hold a redacted stand-in,
+``'**********' (from ${env:TOKEN})`` (``_secrets``).
 """
 
 from __future__ import annotations
