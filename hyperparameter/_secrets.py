@@ -11,9 +11,10 @@ not secrets (docs/decisions.md). The loaded config keeps the real values; error 
 Within one load the secrets are known by where they are (:class:`Secrets`, from the
 interpolation :class:`Log` and the schema). Displays of a config after ``load`` returned it
 (``dump``, a :class:`~hyperparameter.ConversionError` raised by a scope read) have no
-provenance: for them each load remembers its secrets by key and value (:func:`remember`), and
-a value is taken for secret when its key path ends like a remembered one and it equals the
-value remembered there (:func:`known`).
+provenance: for them each load remembers its secrets by key and object (:func:`remember`), and
+a value is taken for secret when its key path ends like a remembered one and it is the very
+object remembered there (:func:`known`) — copies of a config share its values, while an equal
+value from elsewhere is another object.
 """
 
 from __future__ import annotations
@@ -357,7 +358,7 @@ def remember(log: Log, result: Any) -> None:
                 continue
             entry = _Known(_norm(loc), value, found)
             same = _KNOWN.setdefault(entry.loc[-1], [])
-            if any(k.loc == entry.loc and _same(k.value, value) for k in same):
+            if any(k.loc == entry.loc and k.value is value for k in same):
                 continue
             same.append(entry)
             _ORDER.append(entry)
@@ -366,16 +367,9 @@ def remember(log: Log, result: Any) -> None:
                 _KNOWN[old.loc[-1]].remove(old)
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return type(a) is type(b) and bool(a == b)
-    except Exception:  # a value whose == raises or is not a truth value
-        return False
-
-
 def known(loc: Iterable[Any], value: Any) -> Found | None:
     """The remembered secret that ``value`` at ``loc`` is: one whose key path ends with
-    ``loc`` (or ``loc`` with its) and whose value equals ``value``; else None."""
+    ``loc`` (or ``loc`` with its) and whose value is ``value`` itself; else None."""
     if not _KNOWN:
         return None
     norm = _norm(loc)
@@ -386,7 +380,7 @@ def known(loc: Iterable[Any], value: Any) -> Found | None:
     for entry in reversed(_KNOWN.get(norm[-1], ())):  # the latest, of the longest shared key
         n = min(len(norm), len(entry.loc))
         longer = best is None or n > best[0]
-        if longer and norm[-n:] == entry.loc[-n:] and _same(entry.value, value):
+        if longer and entry.value is value and norm[-n:] == entry.loc[-n:]:
             best = (n, entry.found)
     return None if best is None else best[1]
 

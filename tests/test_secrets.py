@@ -590,6 +590,16 @@ def test_dump_writes_references_that_load_back(tmp_path: Path) -> None:
     assert f"Bearer {SECRET}" in hp.dump(cfg, reveal_secrets=True)
 
 
+def test_dump_leaves_equal_values_from_elsewhere_alone() -> None:
+    cfg = hp.loads(GOOD, "yaml")
+    mine = "".join(list(SECRET))  # equal to the secret, but the caller's own value
+    assert mine is not cfg["db"]["password"]
+    assert hp.dump({"db": {"password": mine}}) == f"db:\n  password: {SECRET}\n"
+    assert hp.dump({"db": {"password": cfg["db"]["password"]}}) == (
+        "db:\n  password: ${env:MY_SECRET_TOKEN}\n"
+    )
+
+
 def test_dump_typed_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORT", "8080")
     text = "port: ${env:PORT}\ndb: {password: '${env:MY_SECRET_TOKEN}'}\n"
