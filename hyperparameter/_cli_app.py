@@ -104,7 +104,7 @@ def _values(
         try:
             values[p.name] = _typed(value, p, res)
         except ConversionError as e:
-            problems.append(str(e))
+            problems.append(str(res.secrets.conversion(e, p.loc, p.target)))
     return values
 
 
@@ -117,6 +117,10 @@ def _list(cmd: Command, res: Resolution, values: dict[str, Any]) -> str:
         default = res.default(p.loc)
         if default is MISSING:
             default = p.default
+        else:
+            default = res.secrets.redact(default, p.loc, p.target, env=False)
+        if value is not MISSING:
+            value = res.secrets.redact(value, p.loc, p.target)
         shown = show(value) if p.name in values or value is MISSING else f"{show(value)} (invalid)"
         rows.append(
             (
@@ -132,10 +136,12 @@ def _list(cmd: Command, res: Resolution, values: dict[str, Any]) -> str:
             continue
         annotation = res.annotation(loc)
         default = res.default(loc)
+        if default is not MISSING:
+            default = res.secrets.redact(default, loc, env=False)
         rows.append(
             (
                 dotted(loc),
-                show(res.value(loc)),
+                show(res.secrets.redact(res.value(loc), loc)),
                 target_repr(annotation) if annotation is not None else "-",
                 show(default) if default is not MISSING else "-",
                 res.source(loc),

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import _interpolate, _merge, loader
+from . import _interpolate, _merge, _secrets, loader
 from ._coerce import Raw, target_repr, untyped
 from ._formats import has_surrogate
 from ._keys import check_key
@@ -210,12 +210,30 @@ def show(value: Any) -> str:
     """A value as a short YAML/JSON flow text: ``0.1``, ``"data/"``, ``true``, ``[1, 2]``."""
     if value is MISSING:
         return "<missing>"
+    if isinstance(value, _secrets.Redacted):
+        return repr(value)
     value = untyped(value)
     try:
-        plain = loader._dumpable(to_tree(value), "yaml", (), keep_references=True)
+        tree = to_tree(value)
+        if _redacted_in(tree):
+            return shown(tree)  # the repr names the variables of each secret
+        plain = loader._dumpable(tree, "yaml", (), keep_references=True)
         return json.dumps(plain, ensure_ascii=False, default=str, separators=(", ", ": "))
     except (TypeError, ValueError):
         return shown(value)
+
+
+def _redacted_in(tree: Any) -> bool:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _secrets.Redacted):
+            return True
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _ensure_importable(folder: str) -> None:
@@ -324,7 +342,8 @@ class Resolution:
     ``layers`` are in merge order (the schema's defaults first); ``merged`` is the tree before
     interpolation; ``tree`` is the final config as nested dicts (raw override strings kept
     where no schema typed them) and ``instance`` the schema instance. ``errors`` holds the
-    validation findings when the resolution was tolerant.
+    validation findings when the resolution was tolerant. ``secrets`` says which values a
+    display must redact.
     """
 
     schema: type | None
@@ -333,6 +352,7 @@ class Resolution:
     tree: dict[str, Any]
     instance: Any
     errors: list[ErrorDetails]
+    secrets: _secrets.Secrets = dataclasses.field(default_factory=_secrets.Secrets)
 
     def where(self, layer: loader._Layer, loc: Loc) -> str:
         return layer.where(loc)[0] if layer.kind == "file" else layer.name
@@ -396,13 +416,17 @@ class Resolution:
         try:
             parts = _interpolate._parse(text)
         except _interpolate._Syntax as e:
+            if self.secrets.names_at(loc, env=False) is not None:
+                return [f"{'  ' * depth}{_secrets.MARKER}: invalid interpolation"]
             return [f"{'  ' * depth}{e.text}: invalid interpolation: {e.reason}"]
         lines = []
         for part in parts:
             pad = "  " * depth
             if isinstance(part, _interpolate._Env):
                 found = os.environ.get(part.name)
-                shown = show(found) if found is not None else "unset, the default applies"
+                shown = (
+                    repr(_secrets.Redacted()) if found is not None else "unset, the default applies"
+                )
                 lines.append(f"{pad}{part.text}: env:{part.name} = {shown}")
                 continue
             if not isinstance(part, _interpolate._Ref):
@@ -415,7 +439,7 @@ class Resolution:
             if target in seen or target == loc:
                 lines.append(f"{pad}{part.text} -> {key}: cycle")
                 continue
-            value = walk(self.tree, target)
+            value = self.secrets.redact(walk(self.tree, target), target)
             lines.append(f"{pad}{part.text} -> {key} = {show(value)}  ({self.source(target)})")
             lines += self.chain(target, depth + 1, seen | {loc})
         return lines
@@ -458,18 +482,21 @@ def resolve(
         everything.insert(0, loader._Layer("default", "default", adapter_for(schema).defaults()))
     by_name = {layer.name: layer for layer in everything}
     merged, provenance = _merge.merge([(layer.name, layer.tree) for layer in everything])
+    log = _secrets.Log()
     tree, problems = _interpolate.interpolate(
         merged,
         os.environ,
         provenance=provenance,
         locate=lambda loc: loader._where(loc, by_name, provenance),
+        secrets=log,
     )
+    secrets = _secrets.Secrets(log, schema, tree)
     errors: list[ErrorDetails] = []
     instance = None
     if schema is None:
         if problems:
             details = [(loader._interpolation_details(e), "value") for e in problems]
-            errors = loader._locate(details, everything, by_name, provenance)  # type: ignore[arg-type]
+            errors = loader._locate(details, everything, by_name, provenance, secrets)  # type: ignore[arg-type]
     else:
         checked = [s for s in (_strip(layer, owned) for layer in layers) if s is not None]
         try:
@@ -485,7 +512,9 @@ def resolve(
             sub = walk(tree, ns)
             if sub is not MISSING:
                 _put(final, ns, sub)
-    return Resolution(schema, everything, merged, final, instance, errors)
+    if log.at:
+        _secrets.remember(log, final)
+    return Resolution(schema, everything, merged, final, instance, errors, secrets)
 
 
 # ------------------------------------------------------------------------------- explain
@@ -506,10 +535,15 @@ def explain(
     function's parameter); ``extra`` are setters that are not layers (the function default)."""
     if value is MISSING:
         value = res.value(loc)
+    hint = annotation  # a launched function's type: secret or not, it decides
     annotation = annotation if annotation is not None else res.annotation(loc)
     if default is MISSING:
         default = res.default(loc)
     kind = target_repr(annotation) if annotation is not None else type(untyped(value)).__name__
+    if value is not MISSING:
+        value = res.secrets.redact(value, loc, hint)
+    if default is not MISSING:
+        default = res.secrets.redact(default, loc, hint, env=False)
     lines = [f"{dotted(loc)} = {show(value)}"]
     lines.append(f"  type:    {kind if value is not MISSING or annotation else '-'}")
     lines.append(f"  default: {show(default) if default is not MISSING else '-'}")
@@ -520,7 +554,8 @@ def explain(
         width = max(len(w) for w, _ in setters)
         for i, (where, v) in enumerate(setters):
             mark = "  <- final" if i == len(setters) - 1 else ""
-            lines.append(f"    {where:<{width}}  {show(v)}{mark}")
+            shown_v = show(res.secrets.template(v, loc, hint))
+            lines.append(f"    {where:<{width}}  {shown_v}{mark}")
     chain = res.chain(loc)
     if chain:
         lines.append("  interpolation:")

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _cli_lint, _formats, loader
+from . import _cli_lint, _formats, _secrets, loader
 from ._cli_config import (
     OVERRIDE,
     CliError,
@@ -167,17 +167,29 @@ def _note(res: Resolution, loc: Loc) -> str:
     raw = walk(res.merged, loc)
     raw = raw.text if isinstance(raw, Raw) else raw
     if isinstance(raw, str) and "${" in raw:
-        note += f" ({raw})"
-    return printable(note)  # a file name that is not UTF-8
+        note += f" ({res.secrets.template(raw, loc)})"
+    return printable(note + _origin(res, loc, note))  # a file name that is not UTF-8
+
+
+def _origin(res: Resolution, loc: Loc, note: str = "") -> str:
+    """`` from ${env:NAME}`` for a secret whose variables ``note`` does not name yet."""
+    names = res.secrets.names_at(loc)
+    if not names or all(f"env:{n}" in note for n in names):
+        return ""
+    return f" from {_secrets.origin(names)}"
 
 
 def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
     """The resolved config as YAML, TOML or JSON text; with ``provenance`` each leaf says
     where it came from (a comment in YAML and TOML; ``{"value", "source"}`` in JSON)."""
     config = res.instance if res.instance is not None else res.tree
+    # Secrets are known here by where they are: redacted before writing (so `dump` is told
+    # not to guess), their variables named in comments.
+    config = res.secrets.redact(to_tree(config), ())
     if not provenance:
-        return loader.dump(config, format=fmt)
-    tree = loader._dumpable(to_tree(config), fmt, ())
+        text = loader.dump(config, format=fmt, reveal_secrets=True)
+        return text if fmt == "json" else _name_secrets(res, text, fmt)
+    tree = loader._dumpable(config, fmt, ())
     leaves = [loc for loc in res.leaves() if loc]
     if fmt == "json":
         flat = {
@@ -186,13 +198,30 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
         return json.dumps(flat, indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         return _yaml_with_notes(tree, {_text_loc(loc): _note(res, loc) for loc in leaves})
-    text = loader.dump(config, format="toml")
+    text = loader.dump(config, format="toml", reveal_secrets=True)
     lines = text.split("\n")
     positions = _formats.positions(text, "toml", "<show>")
     for loc in leaves:
         pos = positions.get(tuple(loader._dump_key(p, "toml", ()) for p in loc))
         if pos is not None:
             lines[pos.key_line - 1] += f"  # {_note(res, loc)}"
+    return "\n".join(lines)
+
+
+def _name_secrets(res: Resolution, text: str, fmt: _formats.Format) -> str:
+    """``text`` (YAML or TOML) with a comment naming the variables of each secret."""
+    if not res.secrets.locs:
+        return text
+    lines = text.split("\n")
+    positions = _formats.positions(text, fmt, "<show>")
+    notes: dict[int, list[str]] = {}  # line -> the variables named there (a TOML array: many)
+    for loc in res.secrets.locs:
+        pos = positions.get(loc, positions.get(tuple(str(p) for p in loc)))
+        names = res.secrets.names_at(loc)
+        if pos is not None and names:
+            notes.setdefault(pos.key_line - 1, []).extend(names)
+    for line, named in notes.items():
+        lines[line] += f"  # from {_secrets.origin(dict.fromkeys(named))}"
     return "\n".join(lines)
 
 

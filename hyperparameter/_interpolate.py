@@ -24,6 +24,7 @@ from typing import Any
 
 from ._coerce import Raw
 from ._merge import source_of
+from ._secrets import Found, Log
 from .errors import InterpolationError, Loc
 
 __all__ = ["MAX_NESTING", "MAX_NODES", "MAX_STRING", "interpolate"]
@@ -47,6 +48,7 @@ def interpolate(
     *,
     provenance: Mapping[Loc, str] | None = None,
     locate: Callable[[Loc], str | None] | None = None,
+    secrets: Log | None = None,
 ) -> tuple[dict[str, Any], list[InterpolationError]]:
     """Resolves every ``${…}`` in ``tree``; returns the new tree and every error found.
 
@@ -56,7 +58,8 @@ def interpolate(
     ``b.y``, ``a.x``) and ``source`` where that value was written. Values that fail, or that
     depend on one that fails, keep their text. ``locate(loc)`` says where a value is written
     (``"train.yaml:3:5"``); without it the ``provenance`` layer name is used. ``tree`` is not
-    changed.
+    changed. ``secrets`` receives the values of the result filled from the environment and
+    the variables read (:class:`~hyperparameter._secrets.Log`).
     """
 
     def describe(loc: Loc) -> str | None:
@@ -70,6 +73,9 @@ def interpolate(
         if loc not in resolver.done and loc not in resolver.failed:
             resolver.resolve(loc)
     errors = sorted(resolver.errors, key=lambda e: order[e.loc])
+    if secrets is not None:
+        secrets.at.update(resolver.secret)
+        secrets.read.update(resolver.read)
     return resolver.output(), errors
 
 
@@ -264,6 +270,14 @@ class _Resolver:
         self._order: list[Loc] = []  # the templates, in document order
         self._ranges: dict[Loc, tuple[int, int]] = {}  # container -> its run in `_order`
         self._cursor: dict[Loc, int] = {}  # container -> how many of those are resolved
+        # Secrets: the values filled from the environment (leaves of the output, by loc), the
+        # prefixes of their locs, the variables read; and, for the value being evaluated, the
+        # variables it read and the locs its references landed on.
+        self.secret: dict[Loc, Found] = {}
+        self._secret_prefixes: set[Loc] = set()
+        self.read: dict[str, str] = {}
+        self._names: list[str] = []
+        self._hits: list[Loc] = []
         self._collect()
 
     def _collect(self) -> None:
@@ -370,11 +384,51 @@ class _Resolver:
 
     def _evaluate(self, loc: Loc) -> Any:
         original, parts = self.templates[loc]
+        self._names = []
+        self._hits = []
         value = self._join(loc, parts)
+        if self._names or (self._hits and self.secret):
+            self._mark(loc, original, parts, value)
         whole = len(parts) == 1 and not isinstance(parts[0], str)
         if isinstance(original, Raw) and not whole:
             return Raw(value, original.source)  # still an untyped override string
         return value
+
+    def _mark(self, loc: Loc, original: Any, parts: list[_Part], value: Any) -> None:
+        """Files ``value`` (just evaluated at ``loc``) as secret when it read a variable or
+        a secret value: a mapping or list copied by one reference has the secrets of the
+        original at the same places; any other value is secret as a whole."""
+        if isinstance(value, (Mapping, list)):  # only a whole reference gives a container
+            for hit in self._hits:
+                n = len(hit)
+                if hit in self._secret_prefixes:
+                    for at, found in list(self.secret.items()):
+                        if len(at) > n and at[:n] == hit:
+                            self._file((*loc, *at[n:]), found)
+            return
+        names = list(self._names)
+        for hit in self._hits:
+            entry = self.secret.get(hit)
+            if entry is not None:
+                names += entry.names
+            elif hit in self._secret_prefixes:  # a container embedded in text
+                n = len(hit)
+                names += [x for at, f in self.secret.items() if at[:n] == hit for x in f.names]
+        if not names:
+            return
+        unique = tuple(dict.fromkeys(names))
+        text = original.text if isinstance(original, Raw) else original
+        if _env_only(parts):
+            reference: str | None = text
+        elif len(unique) == 1 and self.read.get(unique[0]) == _embed(value):
+            reference = f"${{env:{unique[0]}}}"
+        else:
+            reference = None
+        self._file(loc, Found(unique, reference))
+
+    def _file(self, loc: Loc, found: Found) -> None:
+        self.secret[loc] = found
+        self._secret_prefixes.update(loc[:i] for i in range(len(loc)))
 
     def _join(self, loc: Loc, parts: list[_Part] | tuple[_Part, ...]) -> Any:
         if len(parts) == 1 and not isinstance(parts[0], str):
@@ -393,6 +447,8 @@ class _Resolver:
         if isinstance(part, _Env):
             found = self.environ.get(part.name)
             if found is not None:
+                self._names.append(part.name)
+                self.read[part.name] = found
                 return found
             if part.default is None:
                 message = f"environment variable {part.name!r} is not set in {part.text}"
@@ -433,6 +489,7 @@ class _Resolver:
             labels = [target] if _dotted(concrete) == target else [target, _dotted(concrete)]
             node = self._settled(concrete, labels)
             settled = True
+        self._hits.append(concrete)
         if not settled and isinstance(node, (Mapping, list)):
             # Every reference inside the copied subtree resolves where it is written first.
             inner = self._templates_under(concrete)
@@ -503,6 +560,15 @@ class _Resolver:
             _place(result, at, value)  # resolved values are fresh copies, owned by nobody else
         assert isinstance(result, dict)
         return result
+
+
+def _env_only(parts: list[_Part] | tuple[_Part, ...]) -> bool:
+    """Whether ``parts`` reference nothing but environment variables (defaults included): a
+    text that reads back the same value wherever it is written."""
+    return all(
+        isinstance(p, str) or (isinstance(p, _Env) and (p.default is None or _env_only(p.default)))
+        for p in parts
+    )
 
 
 def _short(text: str, limit: int = 200) -> str:

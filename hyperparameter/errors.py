@@ -22,6 +22,10 @@ fields (errors raised in a worker process reach the parent whole).
 Keys in messages: the ``loc`` prefix is written as dotted segments (``model.lr``) when every
 segment follows the key grammar (DESIGN §3), else the whole key is quoted with ``repr``
 escapes (``'ab '``); a key named in the text of a message is always quoted.
+
+Secrets — values read by ``${env:…}``, fields typed ``SecretStr`` — are never kept in an
+error: messages, ``.errors()`` inputs and ``ConversionError.value`` hold a redacted stand-in,
+``'**********' (from ${env:TOKEN})`` (``_secrets``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import re
 import reprlib
 from collections.abc import Sequence
 from typing import Any, TypedDict
+
+from . import _secrets
 
 __all__ = [
     "ConfigFileError",
@@ -55,6 +61,9 @@ class _Repr(reprlib.Repr):
             return super().repr_int(x, level)
         except ValueError:  # more digits than int -> str converts (sys.get_int_max_str_digits)
             return _long_int(x, self.maxlong)
+
+    def repr_Redacted(self, x: _secrets.Redacted, level: int) -> str:
+        return repr(x)  # whole: the names of the variables are the point
 
 
 def _long_int(x: int, width: int) -> str:
@@ -268,6 +277,9 @@ class ConversionError(HyperparameterError, ValueError):
         reason: str = "",
         source: str | None = None,
     ) -> None:
+        found = _secrets.known(key.split("."), value) if key else None
+        if found is not None:  # a value load filled from the environment: never kept here
+            value = _secrets.Redacted(found.names)
         self.key = key
         self.value = value
         self.target = target

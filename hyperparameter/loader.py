@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal, TypeVar, overload
 
-from . import _formats, _interpolate, _merge
+from . import _formats, _interpolate, _merge, _secrets
 from ._coerce import Raw, untyped
 from .errors import (
     ConfigFileError,
@@ -195,12 +195,14 @@ def _run(
 
     problems: list[tuple[ErrorDetails, Literal["value", "key", "parent"]]] = []
     ierrors: list[InterpolationError] = []
+    log = _secrets.Log()
     if interpolate:
         tree, ierrors = _interpolate.interpolate(
             tree,
             os.environ,
             provenance=provenance,
             locate=lambda loc: _where(loc, by_name, provenance),
+            secrets=log,
         )
         for ie in ierrors:
             problems.append((_interpolation_details(ie), "value"))
@@ -220,9 +222,11 @@ def _run(
     elif adapter is None:
         result = _plain(tree)
     if problems:
-        raise _failure(
-            _title(schema, layers), _locate(problems, layers, by_name, provenance), ierrors
-        )
+        secrets = _secrets.Secrets(log, schema, tree)
+        located = _locate(problems, layers, by_name, provenance, secrets)
+        raise _failure(_title(schema, layers), located, ierrors)
+    if log.at:
+        _secrets.remember(log, to_tree(result))
     return result
 
 
@@ -280,7 +284,10 @@ def _locate(
     layers: list[_Layer],
     by_name: dict[str, _Layer],
     provenance: Mapping[Loc, str],
+    secrets: _secrets.Secrets | None = None,
 ) -> list[ErrorDetails]:
+    """``problems`` with their sources, sorted by layer and position; secrets in inputs and
+    messages redacted (``secrets``)."""
     order = {id(layer): (_KIND_ORDER[layer.kind], i) for i, layer in enumerate(layers)}
     located: list[tuple[tuple[int, int, int, int], ErrorDetails]] = []
     for e, anchor in problems:
@@ -299,7 +306,10 @@ def _locate(
         inp = e.get("input")
         if type(inp) is Raw:
             inp = inp.text
-        located.append(((*rank, line, col), {**e, "input": inp, "source": source}))
+        found: ErrorDetails = {**e, "input": inp, "source": source}
+        if secrets:
+            found = secrets.finding(found)
+        located.append(((*rank, line, col), found))
     located.sort(key=lambda t: t[0])
     return [e for _, e in located]
 
@@ -392,9 +402,17 @@ def loads(
 # -------------------------------------------------------------------------------- dump
 
 
-def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) -> Any:
+def _dumpable(
+    value: Any,
+    fmt: Format,
+    loc: Loc,
+    keep_references: bool = False,
+    secrets: Literal["hide", "reveal"] | None = None,
+) -> Any:
     """``value`` as what the ``fmt`` writer takes: plain dicts (keys by :func:`_dump_key`),
-    lists, scalars; ``${`` in strings escaped unless ``keep_references``.
+    lists, scalars; ``${`` in strings escaped unless ``keep_references``. ``secrets="hide"``
+    writes each secret as :func:`_secrets.dumped` says (a reference that reads it back, else
+    the marker), ``"reveal"`` the real values of ``SecretStr``/``SecretBytes``.
 
     Iterative (a config may nest 1,000 levels); ``loc`` names where ``value`` is, for errors.
     """
@@ -423,6 +441,14 @@ def _dumpable(value: Any, fmt: Format, loc: Loc, keep_references: bool = False) 
             out = [None] * len(items)
             pending = [(v, out, i, (*at, i)) for i, v in enumerate(items)]
         else:
+            secret = _secrets.dumped(at, node) if secrets == "hide" else None
+            if secret is not None:
+                parent[key] = secret[0] if secret[1] else _interpolate.escape(secret[0])
+                continue
+            if secrets == "reveal" and _secrets.is_secret_value(node):
+                node = node.get_secret_value()
+                if isinstance(node, bytes):
+                    node = node.decode("utf-8")
             leaf = _dumpable_leaf(node, fmt, at)
             if type(leaf) is str and not keep_references:
                 leaf = _interpolate.escape(leaf)
@@ -497,6 +523,7 @@ def dump(
     *,
     format: Format | None = None,
     keep_references: bool = False,
+    reveal_secrets: bool = False,
 ) -> str:
     """Writes a config (schema instance or mapping) as YAML, TOML or JSON text that loads
     back to an equal config; returns the text and writes ``path`` if given. The format comes
@@ -505,7 +532,13 @@ def dump(
     A ``${`` in a string is written escaped (``\\${``), so that ``load`` reads back the same
     text; ``keep_references=True`` writes strings as they are, for a config loaded with
     ``interpolate=False`` whose references should stay references. ``path`` is written
-    atomically: a dump that fails leaves an existing file as it was."""
+    atomically: a dump that fails leaves an existing file as it was.
+
+    Secrets are not written: a value that ``load`` filled from the environment is written as
+    the reference it came from (``${env:TOKEN}``, so the file loads back the same value where
+    the variable is set) when that reference names nothing but variables, else as
+    ``**********``, as is a ``SecretStr``/``SecretBytes`` value; ``reveal_secrets=True``
+    writes the real values."""
     if format is not None:
         fmt: Format = _formats.format_for("", format)
     elif path is not None:
@@ -516,7 +549,7 @@ def dump(
         raise TypeError(
             f"dump() takes a dataclass / pydantic instance or a mapping, not {shown(obj)}"
         )
-    tree = _dumpable(to_tree(obj), fmt, (), keep_references)
+    tree = _dumpable(to_tree(obj), fmt, (), keep_references, "reveal" if reveal_secrets else "hide")
     try:
         text = _write(tree, fmt)
     except RecursionError:  # the writers recurse; a config this deep loads but cannot be written

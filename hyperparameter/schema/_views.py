@@ -22,6 +22,7 @@ from .. import storage as _st
 from .._coerce import Raw
 from .._handles import LiveHandle
 from .._keys import key_hash
+from .._secrets import Redacted, is_secret_type
 from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError
 from ._adapter import SchemaAdapter, _fields, _group, adapter_for, unknown_key
 
@@ -82,6 +83,8 @@ def _check(adapter: SchemaAdapter, key: str, value: Any, errors: list[ErrorDetai
     except pydantic.ValidationError as e:
         for err in e.errors(include_url=False):
             inp = value.text if type(value) is Raw else value
+            if is_secret_type(annotation):
+                inp = Redacted()
             errors.append(
                 {"loc": loc, "msg": err["msg"], "type": err["type"], "input": inp, "source": None}
             )
