@@ -6,6 +6,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeVar, overload
 
 from . import storage as _st
@@ -64,9 +65,13 @@ class _Accessor(LiveHandle):
         cache = self._hp_cache
         if cache[0]() is frame and cache[1] == version:
             return cache[2]
-        v = _get(self._hp_hash, self._hp_key, _MISSING)
+        v = self._hp_fetch()
         object.__setattr__(self, "_hp_cache", (_frame_ref(frame), version, v))
         return v
+
+    def _hp_fetch(self) -> Any:
+        """The stored value, read through the store (what the cache holds)."""
+        return _get(self._hp_hash, self._hp_key, _MISSING)
 
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":
@@ -93,7 +98,7 @@ class _Accessor(LiveHandle):
         if cache[0]() is frame and cache[1] == version:
             v = cache[2]
         else:
-            v = _get(self._hp_hash, self._hp_key, _MISSING)
+            v = self._hp_fetch()
             object.__setattr__(self, "_hp_cache", (_frame_ref(frame), version, v))
         if v is _MISSING:
             return default
@@ -125,7 +130,7 @@ class _Accessor(LiveHandle):
     def __repr__(self) -> str:
         from .errors import shown  # bounded, and prints any value (a 5,000-digit int too)
 
-        v = _get(self._hp_hash, self._hp_key, _MISSING)
+        v = self._hp_fetch()
         text = "<missing>" if v is _MISSING else shown(untyped(v))
         return f"<param {self._hp_key}={text}>"
 
@@ -154,10 +159,12 @@ _ACCESSORS = _AccessorCache()
 _accessor = _ACCESSORS.__getitem__
 
 
-class _OwnAccessor(_Accessor):
-    """An accessor of a scope object that is not entered in this context (``ps = scope(a=1);
-    ps.a | 0``): the values the object sets come first, then the context's, as in 0.6. Once
-    the object is entered, it reads the context like any accessor (writes made inside show)."""
+class _HandleAccessor(_Accessor):
+    """An accessor reached through a scope object (``ps.a``, ``ps["a"]``). While the object is
+    not entered in this context (``ps = scope(a=1); ps.a | 0``), the values it sets come first,
+    then the context's, as in 0.6; once it is entered it reads the context like any accessor
+    (writes made inside show). Whether it is entered is a matter of the current frame, so the
+    read cache stays valid."""
 
     __slots__ = ("_hp_scope",)
     _hp_scope: Any
@@ -166,7 +173,7 @@ class _OwnAccessor(_Accessor):
         super().__init__(key, key_hash(key))
         object.__setattr__(self, "_hp_scope", scope)
 
-    def _hp_value(self) -> Any:
+    def _hp_fetch(self) -> Any:
         scope = self._hp_scope
         if not scope._hp_entered():
             v = scope._hp_own(self._hp_hash, self._hp_key, _MISSING)
@@ -177,25 +184,31 @@ class _OwnAccessor(_Accessor):
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":
             raise AttributeError(name)
-        child = _OwnAccessor(self._hp_scope, f"{self._hp_key}.{name}")
+        child: _Accessor = self._hp_scope[f"{self._hp_key}.{name}"]  # one accessor per key
         self.__dict__[name] = child
         return child
 
     def __getitem__(self, name: str | int) -> _Accessor:
-        return _OwnAccessor(self._hp_scope, f"{self._hp_key}.{name}")
+        return self._hp_scope[f"{self._hp_key}.{name}"]  # type: ignore[no-any-return]
 
-    def __or__(self, default: D) -> D:
-        v = self._hp_value()
-        if v is _MISSING:
-            return default
-        if type(v) is type(default):
-            return v
-        return _typed(v, default, self._hp_key)  # type: ignore[no-any-return]
 
-    def __repr__(self) -> str:
-        v = self._hp_value()
-        shown = "<missing>" if v is _MISSING else repr(untyped(v))
-        return f"<param {self._hp_key}={shown}>"
+class _HandleAccessors(dict[str, _Accessor]):
+    """One scope object's accessors by key, built on first use (``ps["a.b"]`` is this dict's
+    ``__getitem__``, with no Python frame on a hit). It and the object refer to each other:
+    the cycle collector frees them together."""
+
+    __slots__ = ("scope",)
+
+    def __init__(self, scope: Any) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def __missing__(self, key: str) -> _Accessor:
+        acc = _HandleAccessor(self.scope, key)
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[key] = acc
+        return acc
 
 
 def _write(key: str, value: Any) -> None:
@@ -230,27 +243,36 @@ class ParamScope(LiveHandle, _ScopeBase):
     (``ps.a.b = 1``, ``param_scope.a.b = 1``) go to the innermost frame and end with it.
     """
 
-    __slots__ = ()
+    __slots__ = ("_hp_acc",)
 
     if TYPE_CHECKING:
         # Entering is the native base's; `param_scope(cfg)` enters to a typed view instead
         # (see `_ParamScopeEntry.__call__`'s overloads).
         def __enter__(self) -> Self: ...
+        def __getitem__(self, key: str) -> _Accessor: ...
+
+    elif _st.backend() == "python":
+        # `ps[key]` is the handle's accessor table's own `__getitem__` (a C call on a hit):
+        # a property of C parts, so no Python frame runs on the way. (The native base has a
+        # C `__getitem__` that keeps the table itself.)
+        __getitem__ = property(attrgetter("_hp_acc"))
+
+    @staticmethod
+    def _hp_accessor_table(scope: ParamScope) -> dict[str, _Accessor]:
+        """The accessors of ``scope[key]``, made on first use (by the native base)."""
+        return _HandleAccessors(scope)
 
     def __getattr__(self, name: str) -> _Accessor:
         if name[:2] == "__":
             raise AttributeError(name)
-        if self._hp_entered():
-            return _accessor(name)
-        return _OwnAccessor(self, name)
+        if name == "_hp_acc":  # the first item access: the handle's accessor table
+            table = _HandleAccessors(self).__getitem__
+            object.__setattr__(self, "_hp_acc", table)
+            return table  # type: ignore[return-value]
+        return self[name]
 
     def __setattr__(self, name: str, value: Any) -> None:
         _write(name, value)
-
-    def __getitem__(self, key: str) -> _Accessor:
-        if self._hp_entered():
-            return _accessor(key)
-        return _OwnAccessor(self, check_key(key))
 
     def __setitem__(self, key: str, value: Any) -> None:
         _write(key, value)
@@ -296,7 +318,7 @@ class _HandleStorage(_st.TLSKVStorage):
         self._hp_scope = scope
 
     def get(self, key: str) -> Any:
-        v = self._hp_scope[key]._hp_value()
+        v = self._hp_scope[check_key(key)]._hp_value()
         if v is _MISSING:
             raise MissingParameterError(key)
         return v

@@ -333,6 +333,8 @@ struct Scope {
     binding: Option<Py<PyAny>>,
     /// What `__enter__` returns for `param_scope(cfg)`: the typed view; else the scope.
     view: Option<Py<PyAny>>,
+    /// `ps[key]`'s accessors, made on first use by the class's `_hp_accessor_table(self)`.
+    accessors: PyOnceLock<Py<PyAny>>,
 }
 
 // Kind codes of `_keys._KINDS` (0 is a leaf).
@@ -582,6 +584,7 @@ impl Scope {
             opaque: AtomicBool::new(false),
             binding,
             view,
+            accessors: PyOnceLock::new(),
         })
     }
 
@@ -640,6 +643,22 @@ impl Scope {
         let mut keys: Vec<String> = self.entries.iter().map(|(k, _)| k.to_owned()).collect();
         keys.sort();
         keys
+    }
+
+    /// `ps[key]`: the accessor of `key` from this object's own table (a dict whose
+    /// `__missing__` makes them), with no Python frame on a hit.
+    fn __getitem__<'py>(
+        slf: &Bound<'py, Self>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let table = slf.get().accessors.get_or_try_init(py, || {
+            slf.get_type()
+                .getattr("_hp_accessor_table")?
+                .call1((slf,))
+                .map(Bound::unbind)
+        })?;
+        table.bind(py).get_item(key)
     }
 
     /// Is this scope entered in the current context (a frame of the chain is its own)?

@@ -11,6 +11,8 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 /// Keys are already XXH64 hashes: the map uses them as they are.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct IdentityHasher(u64);
@@ -42,13 +44,15 @@ type Index = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 /// 1,000-key config costs ~80 bytes a key (text included) instead of ~140 with an allocation
 /// per entry and per key text. A table of at most [`SMALL`] keys (most scopes set one or
 /// two) has no index: their hashes sit inline and a lookup scans them, which saves the index's
-/// allocation on every `param_scope(...)` and is as fast as probing it.
+/// allocation on every `param_scope(...)` and is as fast as probing it; the slots and key
+/// text of the smallest tables sit inline too, so a one-key scope allocates no table at all.
 #[derive(Debug)]
 pub struct EntryMap<V> {
     index: Option<Index>,
     small: [u64; SMALL],
-    slots: Vec<Slot<V>>,
-    keys: String,
+    slots: SmallVec<[Slot<V>; 2]>,
+    /// Every key's text, one after the other (UTF-8: only whole `&str`s are appended).
+    keys: SmallVec<[u8; 40]>,
 }
 
 /// The most keys a table holds without an index.
@@ -85,8 +89,8 @@ impl<V> EntryMap<V> {
             index: (n > SMALL)
                 .then(|| Index::with_capacity_and_hasher(n, BuildHasherDefault::default())),
             small: [0; SMALL],
-            slots: Vec::with_capacity(n),
-            keys: String::new(),
+            slots: SmallVec::with_capacity(n),
+            keys: SmallVec::new(),
         }
     }
 
@@ -103,7 +107,9 @@ impl<V> EntryMap<V> {
     }
 
     fn key_of(&self, slot: &Slot<V>) -> &str {
-        &self.keys[slot.start as usize..(slot.start + slot.len) as usize]
+        let bytes = &self.keys[slot.start as usize..(slot.start + slot.len) as usize];
+        // Whole keys are appended, so every slot's range is a whole `&str`.
+        std::str::from_utf8(bytes).unwrap_or_default()
     }
 
     /// Adds an entry. A second write of the same key replaces the first; a different key
@@ -143,7 +149,7 @@ impl<V> EntryMap<V> {
                 self.index = Some(index);
             }
         }
-        self.keys.push_str(key);
+        self.keys.extend_from_slice(key.as_bytes());
         self.slots.push(Slot { start, len, value });
         Ok(())
     }
@@ -162,7 +168,7 @@ impl<V> EntryMap<V> {
         };
         let slot = &self.slots[at as usize];
         let start = slot.start as usize;
-        if self.keys.as_bytes().get(start..start + slot.len as usize) == Some(key.as_bytes()) {
+        if self.keys.get(start..start + slot.len as usize) == Some(key.as_bytes()) {
             return Ok(Some(&slot.value));
         }
         Err(self.collision(hash, slot, key))
