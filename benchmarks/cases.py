@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -53,8 +54,8 @@ class Target:
 # group's baseline.
 ORDER = [
     "local", "dict", "cv_get", "dataclass", "omegaconf", "hp06_accessor", "pydantic", "typed",
-    "accessor", "item", "cv_set_reset", "enter", "enter_10k", "hp06_param", "gin", "plain_call",
-    "auto_param",
+    "accessor", "item", "cv_set_reset", "with_lock", "with_new_lock", "enter", "enter_10k",
+    "hp06_param", "gin", "plain_call", "auto_param",
 ]  # fmt: skip
 BASELINES = {
     "read": ("pydantic", "pydantic chain"),
@@ -196,6 +197,12 @@ def build() -> tuple[list[Case], dict[str, str]]:
              f"r = ps[{KEY!r}] | 10", {"ps": handle}, handle.__enter__, expect=3),
         Case("cv_set_reset", "`ContextVar` set + reset", "enter",
              "var.reset(var.set(3))", {"var": var}),
+        # Floors of the statement's shape, for reading the ratio: a C context manager that
+        # allocates nothing, and a new C object entered each time (no keywords, no context var).
+        Case("with_lock", "floor: `with lock: pass` (a C lock, reused)", "enter",
+             "with lock:\n    pass", {"lock": threading.Lock()}),
+        Case("with_new_lock", "floor: `with Lock(): pass` (a new C lock each time)", "enter",
+             "with Lock():\n    pass", {"Lock": threading.Lock}),
         Case("enter", "**ours** `with param_scope(**{k: 3}): pass`, 10 keys outside", "enter",
              with_stmt, {"param_scope": param_scope}, outer10.__enter__),
         Case("enter_10k", "**ours** the same, 10,000 keys outside", "enter",
