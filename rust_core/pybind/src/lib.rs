@@ -485,11 +485,10 @@ fn entry_map(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<EntryMap<Val>
 /// A key hash that Python computed: an `int` in `0..2**64` (XXH64 of the key, from `_keys`).
 fn hash_of(h: &Bound<'_, PyAny>) -> PyResult<u64> {
     // `PyLong_AsUnsignedLongLong` goes through a byte-array conversion (~250 instructions on
-    // 3.11); the mask variant adds up the digits, exact for values below 2**64 (the hash cache
-    // holds nothing else: XXH64 results, and the test hook's u64 values).
-    // SAFETY: `h` is an int; `Py_SIZE` of an int is negative exactly for negative values.
-    if h.is_exact_instance_of::<PyInt>() && unsafe { ffi::Py_SIZE(h.as_ptr()) } >= 0 {
-        // SAFETY: `h` is a non-negative int.
+    // 3.11); the mask variant adds up the digits, exact for values in 0..2**64 — and the hash
+    // cache holds nothing else (XXH64 results, and the test hook's u64 values).
+    if h.is_exact_instance_of::<PyInt>() {
+        // SAFETY: `h` is an int; the mask variant does not fail for an int.
         return Ok(unsafe { ffi::PyLong_AsUnsignedLongLongMask(h.as_ptr()) });
     }
     h.extract::<u64>()
