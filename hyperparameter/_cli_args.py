@@ -24,6 +24,7 @@ from ._cli_config import MISSING, OVERRIDE, CliError, Parser, dotted, show
 from ._coerce import _FALSE, _TRUE, Raw
 from ._keys import check_key, parse_assignment
 from .errors import Loc
+from .errors import shown as shown_value
 from .schema import is_schema
 from .schema._adapter import _unwrap
 
@@ -77,7 +78,7 @@ def _hints(fn: Any) -> dict[str, Any]:
 def command(fn: Callable[..., Any]) -> Command:
     name = getattr(fn, "__name__", None)
     if not callable(fn) or not isinstance(name, str):
-        raise TypeError(f"launch() takes functions or classes, not {fn!r}")
+        raise TypeError(f"launch() takes functions or classes, not {shown_value(fn)}")
     namespace = check_key(getattr(fn, "_auto_param_namespace", name))
     doc = _docstrings.parse(inspect.getdoc(fn))
     if isinstance(fn, type):
