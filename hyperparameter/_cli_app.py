@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import inspect
 import sys
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
+from . import storage
 from ._cli_args import Command, Param, assignments, build, command, parse
 from ._cli_config import (
     MISSING,
@@ -265,37 +267,64 @@ def _call(
         elif p.name in values:
             kwargs[p.name] = values[p.name]
     typed = {p.key: values[p.name] for p in cmd.params if p.name in values}
-    with contextlib.ExitStack() as stack:
-        try:
-            if res.instance is not None:
-                stack.enter_context(param_scope(res.instance))
-                tree = res.subtree(owned)
-            else:
-                tree = res.tree
-            stack.enter_context(param_scope(*[tree] if tree else [], **typed))
-            param_scope.frozen()
-        except HyperparameterError as e:
-            _fail(prog, [str(e)])
-        result = cmd.fn(*args, **kwargs)
-        if inspect.iscoroutine(result):
-            result = asyncio.run(result)
+    # The run's values are frozen for the threads the function starts, and the snapshot that
+    # was there before is put back afterwards: a second launch in the same process (a test
+    # suite, a notebook, a loop over experiments) starts from what the first one started from.
+    before = storage.snapshot_token()
+    try:
+        with contextlib.ExitStack() as stack:
+            try:
+                if res.instance is not None:
+                    stack.enter_context(param_scope(res.instance))
+                    tree = res.subtree(owned)
+                else:
+                    tree = res.tree
+                stack.enter_context(param_scope(*[tree] if tree else [], **typed))
+                param_scope.frozen()
+            except HyperparameterError as e:
+                _fail(prog, [str(e)])
+            result = cmd.fn(*args, **kwargs)
+            if inspect.iscoroutine(result):
+                result = asyncio.run(result)
+    finally:
+        storage.restore_snapshot(before)
     return result
 
 
-def discover(namespace: Mapping[str, Any]) -> list[Callable[..., Any]]:
-    """The public ``@auto_param`` functions and classes defined in a module's globals."""
+def _launchable(obj: Any) -> bool:
+    """An ``@auto_param`` function or class itself: ``vars``, not ``getattr``, so neither a
+    subclass (which inherits the marker) nor an accessor (which answers every name) passes."""
+    if not isinstance(obj, (types.FunctionType, type)):
+        return False
+    return isinstance(vars(obj).get("_auto_param_namespace"), str)
+
+
+def discover(
+    namespace: Mapping[str, Any], local: Mapping[str, Any] | None = None
+) -> list[Callable[..., Any]]:
+    """The public ``@auto_param`` functions and classes that ``launch()`` exposes: those held
+    by the calling function's ``local`` variables (0.6 found them too: functions defined in a
+    function body or a test method), then those defined in the module ``namespace`` (imported
+    ones are not commands). A local function shadows a global one of the same name."""
     module = namespace.get("__name__")
-    found = [
-        obj
-        for name, obj in namespace.items()
-        if not name.startswith("_")
-        and callable(obj)
-        and hasattr(obj, "_auto_param_namespace")
-        and getattr(obj, "__module__", None) == module
-    ]
-    if not found:
+    found: dict[str, Callable[..., Any]] = {}
+    for name, obj in (local or {}).items():
+        if not name.startswith("_") and _launchable(obj):
+            found.setdefault(obj.__name__, obj)
+    for name, obj in namespace.items():
+        if (
+            not name.startswith("_")
+            and _launchable(obj)
+            and getattr(obj, "__module__", None) == module
+        ):
+            found.setdefault(obj.__name__, obj)
+    unique = list({id(f): f for f in found.values()}.values())
+    if not unique:
+        where = (
+            f"module {module!r}" if local is None else f"the caller's locals or module {module!r}"
+        )
         raise TypeError(
-            f"launch() found no @auto_param functions in module {module!r}; pass them: "
+            f"launch() found no @auto_param functions in {where}; pass them: "
             "launch(train, evaluate)"
         )
-    return found
+    return unique

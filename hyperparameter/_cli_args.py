@@ -2,9 +2,10 @@
 and ``argv`` split into files, overrides and parameter values.
 
 Each parameter with a default is an option typed by its annotation (``--lr FLOAT``; bools are
-``--amp/--no-amp``, sequences take several words); one without is positional, optional for
-argparse because a config file may set it. ``-D`` options and bare ``key=value`` words are
-taken out of ``argv`` first, in order, so argparse never sees them.
+``--amp/--no-amp`` or ``--amp WORD``, sequences take several words); one without is
+positional, optional for argparse because a config file may set it. ``-D`` options and bare
+``key=value`` words are taken out of ``argv`` first, in order, so argparse never sees them;
+``-C a.yaml b.yaml`` becomes one ``-C`` per file.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any, Literal
 
 from . import _docstrings
 from ._cli_config import MISSING, OVERRIDE, CliError, Parser, dotted, show
-from ._coerce import Raw
+from ._coerce import _FALSE, _TRUE, Raw
 from ._keys import check_key, parse_assignment
 from .errors import Loc
+from .errors import shown as shown_value
 from .schema import is_schema
 from .schema._adapter import _unwrap
 
@@ -76,7 +78,7 @@ def _hints(fn: Any) -> dict[str, Any]:
 def command(fn: Callable[..., Any]) -> Command:
     name = getattr(fn, "__name__", None)
     if not callable(fn) or not isinstance(name, str):
-        raise TypeError(f"launch() takes functions or classes, not {fn!r}")
+        raise TypeError(f"launch() takes functions or classes, not {shown_value(fn)}")
     namespace = check_key(getattr(fn, "_auto_param_namespace", name))
     doc = _docstrings.parse(inspect.getdoc(fn))
     if isinstance(fn, type):
@@ -132,6 +134,30 @@ def _help(text: str, p: Param) -> str:
 
 # ----------------------------------------------------------------------------- parsing
 
+# ``--amp WORD`` and ``--amp=WORD`` (0.6's spelling of a bool option, next to ``--amp`` and
+# ``--no-amp``) reach argparse as ``--amp\0=WORD``: a hidden option no shell can type (argv
+# holds no NUL), so argparse never takes a word for the flag that ``_split`` did not give it.
+_VALUE = "\0"
+# The words ``--amp WORD`` takes: the coercion table's booleans (docs/decisions.md).
+_BOOL_WORDS = _TRUE | _FALSE
+# What ``-C`` takes after its first file: further words with a config suffix.
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
+
+
+class _FlagValue(argparse.Action):
+    """``--amp WORD``: the word, kept raw for the coercion table (``--amp maybe`` is an error
+    that names ``--amp maybe``)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        option = (option_string or self.option_strings[0]).removesuffix(_VALUE)
+        setattr(namespace, self.dest, Raw(str(values), f"{option} {values}"))
+
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
@@ -153,7 +179,7 @@ def _common(parser: argparse.ArgumentParser, prefix: str, leaf: bool, taken: set
         dest=prefix + "config",
         metavar="FILE",
         default=[],
-        help="config file (YAML, TOML or JSON); repeatable, later files win",
+        help="config files (YAML, TOML or JSON): -C a.yaml b.toml or repeated -C; later files win",
     )
     group.add_argument(
         *[o for o in ("-D", "--define") if o not in taken],
@@ -204,6 +230,13 @@ def _add_params(parser: argparse.ArgumentParser, cmd: Command) -> None:
                 default=argparse.SUPPRESS,
                 help=p.help,
             )
+            group.add_argument(
+                p.option + _VALUE,
+                dest="p_" + p.name,
+                action=_FlagValue,
+                default=argparse.SUPPRESS,
+                help=argparse.SUPPRESS,
+            )
         else:
             group.add_argument(
                 p.option,
@@ -243,19 +276,37 @@ def build(commands: list[Command], prog: str | None, description: str | None) ->
     return parser
 
 
-def _options(parser: argparse.ArgumentParser) -> tuple[set[str], set[str], set[str]]:
-    """The option strings of ``parser`` that take exactly one value, all of them, and the
-    spellings of ``-D``."""
-    one: set[str] = set()
-    every: set[str] = set()
-    define: set[str] = set()
+@dataclass
+class _Options:
+    """The option strings of a parser, by what ``_split`` does with them."""
+
+    one: set[str] = field(default_factory=set)  # take exactly one value
+    every: set[str] = field(default_factory=set)
+    define: set[str] = field(default_factory=set)  # the spellings of -D
+    config: set[str] = field(default_factory=set)  # the spellings of -C
+
+
+def _options(parser: argparse.ArgumentParser) -> _Options:
+    o = _Options()
     for action in parser._actions:
-        every.update(action.option_strings)
+        o.every.update(action.option_strings)
         if action.nargs is None and not isinstance(action, argparse._SubParsersAction):
-            one.update(action.option_strings)
+            o.one.update(action.option_strings)
         if "-D" in action.option_strings:
-            define.update(action.option_strings)
-    return one, every, define
+            o.define.update(action.option_strings)
+        elif "-C" in action.option_strings:
+            o.config.update(action.option_strings)
+    return o
+
+
+def _config_file(word: str) -> bool:
+    """Whether a word after ``-C FILE`` is one more config file: it has a config suffix and is
+    neither an option nor a ``key=value`` override (docs/cli.md)."""
+    return (
+        not word.startswith("-")
+        and not OVERRIDE.match(word)
+        and word.lower().endswith(_CONFIG_SUFFIXES)
+    )
 
 
 def _define(text: str) -> str:
@@ -271,7 +322,8 @@ def _split(
     """``argv`` without ``-D`` options and bare ``key=value`` words, which are returned in
     order. Long options may be spelled with ``_`` (``--batch_size``). With ``stop``, ends at
     the first positional word (a subcommand) and returns its index."""
-    one, every, define = _options(parser)
+    o = _options(parser)
+    one, every, define = o.one, o.every, o.define
     out: list[str] = []
     overrides: list[str] = []
     i = 0
@@ -285,7 +337,21 @@ def _split(
         if tok.startswith("--") and opt not in every and opt.replace("_", "-") in every:
             opt = opt.replace("_", "-")
             tok = opt + eq + val
-        if opt in define:
+        if opt + _VALUE in every and (eq or _bool_word(argv, i + 1)):
+            if not eq:
+                i += 1
+                val = argv[i]
+            out.append(f"{opt}{_VALUE}={val}")
+        elif opt in o.config or (tok[:2] in o.config and len(tok) > 2 and tok[1] != "-"):
+            # -C FILE [FILE ...] (0.6): each further config file becomes one more -C.
+            out.append(tok)
+            if not eq and opt in o.config and i + 1 < len(argv):
+                i += 1
+                out.append(argv[i])
+            while i + 1 < len(argv) and _config_file(argv[i + 1]):
+                i += 1
+                out += [opt if opt in o.config else tok[:2], argv[i]]
+        elif opt in define:
             if not eq:
                 if i + 1 >= len(argv):
                     raise CliError("argument -D/--define: expected KEY=VALUE")
@@ -307,6 +373,10 @@ def _split(
             out.append(tok)
         i += 1
     return out, overrides, i
+
+
+def _bool_word(argv: Sequence[str], i: int) -> bool:
+    return i < len(argv) and argv[i].strip().lower() in _BOOL_WORDS
 
 
 # ------------------------------------------------------------------------------ running
@@ -359,7 +429,9 @@ def assignments(req: Request) -> list[tuple[Loc, Any, str]]:
         value = getattr(req.args, "p_" + p.name, MISSING)
         if value is MISSING or value == []:
             continue
-        if isinstance(value, bool):
+        if isinstance(value, Raw):  # --amp WORD
+            name = value.source or ""
+        elif isinstance(value, bool):
             assert p.option is not None
             name = p.option if value else "--no-" + p.option[2:]
         else:
@@ -367,6 +439,8 @@ def assignments(req: Request) -> list[tuple[Loc, Any, str]]:
             text = " ".join(words)
             name = f"{p.option} {text}" if p.option else f"argument {p.name}={text}"
             if len(words) == 1 and (p.nargs != "many" or words[0].lstrip().startswith("[")):
-                value = Raw(words[0], name)
+                # A word given to an untyped parameter's own argument is text, as argparse
+                # and 0.6 have it; -D, key=value and files parse it (docs/decisions.md).
+                value = words[0] if p.target is None else Raw(words[0], name)
         out.append((p.loc, value, name))
     return out

@@ -32,6 +32,8 @@ __all__ = [
     "get",
     "put",
     "reset_snapshot",
+    "restore_snapshot",
+    "snapshot_token",
     "xxh64",
 ]
 
@@ -414,6 +416,18 @@ def reset_snapshot() -> None:
     """Drops the global snapshot (tests use this to start clean)."""
     global _snapshot
     _snapshot = None
+
+
+def snapshot_token() -> _Entries | None:
+    """The current global snapshot, as a token for :func:`restore_snapshot` (the table itself:
+    a snapshot is never changed in place, only replaced)."""
+    return _snapshot
+
+
+def restore_snapshot(token: _Entries | None) -> None:
+    """Makes the snapshot taken by :func:`snapshot_token` the global snapshot again."""
+    global _snapshot
+    _snapshot = token
 
 
 def bound_schemas() -> Any:

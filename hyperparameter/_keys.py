@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -61,7 +62,12 @@ def check_segment(seg: object) -> str:
     """A single mapping key as one segment: ``"a.b"`` is one bad segment, not a path."""
     if isinstance(seg, bool) or not isinstance(seg, (str, int)):
         raise InvalidKeyError(seg, "a mapping key must be a string or a non-negative integer")
-    text = str(seg)
+    try:
+        text = str(seg)
+    except ValueError:  # an int beyond Python's int-to-text limit (sys.set_int_max_str_digits)
+        raise InvalidKeyError(
+            seg, f"an integer key with more than {sys.get_int_max_str_digits():,} digits"
+        ) from None
     reason = _segment_error(text) if "." not in text else "a mapping key may not contain '.'"
     if reason is not None:
         raise InvalidKeyError(text, reason)

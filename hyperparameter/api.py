@@ -648,4 +648,6 @@ def auto_param(namespace: Any = None) -> Any:
         return lambda target: _decorate(target, ns)
     if callable(namespace):
         return _decorate(namespace, namespace.__name__)
-    raise TypeError(f"auto_param() takes a namespace string or a callable, not {namespace!r}")
+    from .errors import shown
+
+    raise TypeError(f"auto_param() takes a namespace string or a callable, not {shown(namespace)}")

@@ -17,6 +17,7 @@ import math
 import os
 import secrets
 import stat
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -28,6 +29,7 @@ from .errors import (
     ConfigFileError,
     ConfigInterpolationError,
     ConfigValidationError,
+    ConversionError,
     ErrorDetails,
     InterpolationError,
     InvalidKeyError,
@@ -459,6 +461,23 @@ def _dumpable(
     return holder[0]
 
 
+def _writable_int(n: int) -> bool:
+    """Whether a writer can turn ``n`` into text: Python refuses ints of more digits than
+    ``sys.get_int_max_str_digits()`` (its guard against quadratic conversion)."""
+    limit = sys.get_int_max_str_digits()
+    if not limit or n.bit_length() < 3 * limit:  # 3 bits per digit: below the limit
+        return True
+    try:
+        str(n)
+    except ValueError:
+        return False
+    return True
+
+
+def _too_long(what: str) -> str:
+    return f"{what} with more than {sys.get_int_max_str_digits():,} digits; cannot dump"
+
+
 def _dump_key(key: Any, fmt: Format, loc: Loc) -> Any:
     """``key`` as the writer of ``fmt`` takes it. YAML keeps the key types it reads back
     (``str``, ``int``, ``float``, ``bool``, ``None``, dates); JSON and TOML keys are strings, so
@@ -477,6 +496,8 @@ def _dump_key(key: Any, fmt: Format, loc: Loc) -> Any:
         return key if fmt == "yaml" else json.dumps(key)
     if isinstance(key, (int, float)):
         number = int(key) if isinstance(key, int) else float(key)  # subclasses (numpy) as plain
+        if type(number) is int and not _writable_int(number):
+            raise InvalidKeyError(number, _too_long("an integer key"))
         return number if fmt == "yaml" else str(number)
     if isinstance(key, _dt.date):
         return key if fmt == "yaml" else key.isoformat()
@@ -511,7 +532,10 @@ def _dumpable_leaf(value: Any, fmt: Format, loc: Loc) -> Any:
     if isinstance(value, _dt.time) and fmt == "yaml":  # YAML has dates, but no time of day
         return value.isoformat()
     if isinstance(value, str) and _formats.has_surrogate(value):
-        raise ValueError(f"{'.'.join(map(str, loc))}: a lone surrogate is not text; cannot dump")
+        reason = "a lone surrogate is not text; cannot dump"
+        raise ConversionError(".".join(map(str, loc)), value, str, reason)
+    if type(value) is int and not _writable_int(value):
+        raise ConversionError(".".join(map(str, loc)), value, str, _too_long("an integer"))
     if value is None or isinstance(value, (bool, int, float, str, _dt.date, _dt.time)):
         return value
     raise TypeError(f"{'.'.join(map(str, loc))}: cannot dump a {type(value).__name__}")

@@ -138,6 +138,17 @@ def reset_snapshot() -> None:
     SNAPSHOT_VERSION[0] += 1
 
 
+def snapshot_token() -> Any:
+    """The current global snapshot, as an opaque token for :func:`restore_snapshot`."""
+    return _impl.snapshot_token()
+
+
+def restore_snapshot(token: Any) -> None:
+    """Makes the snapshot taken by :func:`snapshot_token` the global snapshot again."""
+    _impl.restore_snapshot(token)
+    SNAPSHOT_VERSION[0] += 1
+
+
 def scope_factory(cls: type) -> Callable[..., Any]:
     """What ``param_scope(...)`` calls to build a ``cls`` (a subclass of :data:`Scope`): the
     native one takes the caller's arguments as they are; the Python twin's is ``cls``."""

@@ -567,3 +567,257 @@ def test_parameters_named_like_options(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "  -C FILE  " in out
     assert "  --config STR " in out
+
+
+# ----------------------------------------------------------- the 0.6 surface (issue 11)
+# These mirror the 0.6 project's own tests/test_launch.py and tests/test_cli_config.py: the
+# functions are defined in the test body and found by a bare launch().
+
+
+def test_launch_finds_functions_defined_in_the_calling_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: dict[str, list[Any]] = {"foo": [], "bar": []}
+
+    @hp.param("foo")
+    def foo(a: Any = 1, b: Any = 2) -> tuple[Any, Any]:
+        calls["foo"].append((a, b))
+        return a, b
+
+    @hp.param("bar")
+    def bar(x: Any = 0) -> Any:
+        calls["bar"].append(x)
+        return x
+
+    monkeypatch.setattr(sys, "argv", ["prog", "foo", "-D", "foo.b=7"])
+    assert hp.launch() == (1, 7)  # 0.6 read sys.argv, so does a bare launch()
+    assert calls == {"foo": [(1, 7)], "bar": []}
+    assert hp.launch(argv=["bar", "--x", "3"]) == 3
+
+
+def test_launch_positional_and_typed_options_as_in_06() -> None:
+    @hp.auto_param("foo")
+    def foo(a, b: int = 2, c: float = 0.5, flag: bool = True):  # type: ignore[no-untyped-def]
+        return a, b, c, flag
+
+    @hp.auto_param("bar")
+    def bar(x=0):  # type: ignore[no-untyped-def]
+        return x
+
+    argv = ["foo", "3", "--b", "4", "--c", "1.5", "--flag", "False"]
+    # An untyped parameter's own word is text, as argparse (and 0.6) have it.
+    assert hp.run_cli(argv=argv) == ("3", 4, 1.5, False)
+    assert hp.run_cli(argv=["foo", "-D", "foo.a=3"])[0] == 3  # -D parses, as every override
+
+
+def test_launch_collects_locals_and_globals() -> None:
+    def local_runner() -> Any:
+        @hp.auto_param("local_func")
+        def local_func(y: int = 2) -> tuple[str, int]:
+            return "local", y
+
+        return hp.launch(argv=["local_func", "--y", "5"])
+
+    assert local_runner() == ("local", 5)
+    # From the test body: the module's functions (this file's train and evaluate).
+    assert hp.launch(argv=["evaluate", "ck", "--batch-size", "4"]) == ("ck", 4)
+
+
+def test_discovered_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    @hp.auto_param("train")
+    def train(steps: int = 1) -> str:  # shadows the module's train
+        return f"local {steps}"
+
+    @hp.auto_param("net")
+    class Net:
+        def __init__(self, width: int = 1) -> None:
+            self.width = width
+
+    class Sub(Net):  # inherits the marker, is not a command
+        pass
+
+    @hp.auto_param("_hidden")
+    def _private() -> None: ...
+
+    accessor = hp.param_scope.a.b  # answers every attribute: never a command
+    assert callable(accessor)
+    assert Sub.__init__ is Net.__init__
+    assert _private.__name__ == "_private"
+    assert hp.launch(argv=["train", "--steps", "2"]) == "local 2"
+    assert hp.launch(argv=["Net", "--width", "3"]).width == 3
+    with pytest.raises(SystemExit):
+        hp.launch(argv=["--help"])
+    out = capsys.readouterr().out.split("positional arguments:")[1].split("options:")[0]
+    assert [line.split()[0] for line in out.strip().splitlines()[1:]] == [
+        "train",
+        "Net",
+        "evaluate",
+    ]
+
+
+def test_one_discovered_function_answers_to_its_name() -> None:
+    # 0.6: `prog global_func --x 9` ran the only function of the module.
+    code = (
+        "import hyperparameter as hp\n"
+        "@hp.auto_param('global_func')\n"
+        "def global_func(x=1):\n"
+        "    return ('global', x)\n"
+        "by_name = hp.launch(argv=['global_func', '--x', '9'])\n"
+        "plain = hp.launch(argv=['--x', '8'])\n"
+    )
+    namespace: dict[str, Any] = {"__name__": "single_command"}
+    exec(compile(code, "single_command.py", "exec"), namespace)  # a module of its own
+    assert (namespace["by_name"], namespace["plain"]) == (("global", 9), ("global", 8))
+    with pytest.raises(TypeError) as info:
+        exec("import hyperparameter as hp\nhp.launch(argv=[])\n", {"__name__": "empty"})
+    assert str(info.value) == (
+        "launch() found no @auto_param functions in module 'empty'; "
+        "pass them: launch(train, evaluate)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--flag"], True),
+        (["--no-flag"], False),
+        (["--flag", "False"], False),
+        (["--flag", "no"], False),
+        (["--flag", "0"], False),
+        (["--flag=off"], False),
+        (["--no-flag", "--flag", "yes"], True),
+        (["--flag", "1", "--no-flag"], False),
+        (["--flag", "TRUE"], True),
+        (["--no-flag", "--flag"], True),
+    ],
+)
+def test_bool_options_take_06_spellings(argv: list[str], expected: bool) -> None:
+    @hp.auto_param("job")
+    def job(data: str = "-", flag: bool = False) -> tuple[str, bool, bool]:
+        return data, flag, hp.param_scope.job.flag | False
+
+    assert launch(*argv, funcs=(job,)) == ("-", expected, expected)
+
+
+def test_bool_option_words(capsys: pytest.CaptureFixture[str]) -> None:
+    @hp.auto_param("job")
+    def job(data: str, flag: bool = False) -> tuple[str, bool]:
+        return data, flag
+
+    # Only the coercion table's booleans are taken by the flag: other words are positional.
+    assert launch("--flag", "data/", funcs=(job,)) == ("data/", True)
+    assert launch("--flag", "yes", "data/", funcs=(job,)) == ("data/", True)
+    assert launch("--flag", "--", "yes", funcs=(job,)) == ("yes", True)
+    err = fails(capsys, "d", "--flag=maybe", funcs=(job,))
+    assert err == (
+        "app: error: --flag maybe: job.flag: cannot convert 'maybe' to bool: "
+        "expected one of true/false, yes/no, on/off, 1/0, t/f, y/n"
+    )
+    err = fails(capsys, "d", "--no-flag", "true", funcs=(job,))
+    assert err == "app: error: unrecognized arguments: true"
+    with pytest.raises(SystemExit):
+        launch("d", "--flag", "off", "--list-params", funcs=(job,))
+    out = capsys.readouterr().out
+    assert "job.flag  false  bool  false     --flag off" in out
+    with pytest.raises(SystemExit):
+        launch("--help", funcs=(job,))
+    out = capsys.readouterr().out
+    assert "[--flag | --no-flag]" in out
+    assert "\0" not in out
+
+
+def test_one_config_option_takes_several_files(configs: Path) -> None:
+    # 0.6's tests/test_cli_config.py::test_cli_multi_config.
+    (configs / "base.json").write_text('{"my_app": {"x": 1, "y": 1}}')
+    (configs / "override.json").write_text('{"my_app": {"y": 2}}')
+
+    @hp.param("my_app")
+    def my_app(x: int = 1, y: int = 2) -> dict[str, int]:
+        return {"x": x, "y": y}
+
+    base, override = str(configs / "base.json"), str(configs / "override.json")
+    assert launch("-C", base, override, funcs=(my_app,)) == {"x": 1, "y": 2}
+    assert launch("-C", override, base, funcs=(my_app,)) == {"x": 1, "y": 1}  # in order
+    assert launch("--config", base, "--define", "my_app.x=99", funcs=(my_app,))["x"] == 99
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["-C", "base.yaml", "exp.toml"], ("d", 7, 0.01)),
+        (["-C", "exp.toml", "base.yaml"], ("d", 5, 0.01)),
+        (["-Cbase.yaml", "exp.toml"], ("d", 7, 0.01)),
+        (["--config=base.yaml", "exp.toml"], ("d", 7, 0.01)),
+        (["-C", "base.yaml", "-C", "exp.toml"], ("d", 7, 0.01)),
+        (["-C", "base.yaml", "exp.toml", "train.epochs=2"], ("d", 2, 0.01)),
+        (["-C", "base.yaml", "exp.toml", "data/"], ("data/", 7, 0.01)),
+        (["-C", "base.yaml", "--lr", "1", "exp.toml"], ("exp.toml", 5, 1.0)),
+        (["-C", "base.yaml", "--", "exp.toml"], ("exp.toml", 5, 0.01)),
+    ],
+)
+def test_config_file_words(
+    configs: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], expected: tuple[Any, ...]
+) -> None:
+    # After -C FILE, a word with a config suffix is one more file; anything else (an option,
+    # key=value, a folder, a data path) ends the list.
+    monkeypatch.chdir(configs)
+    out = launch(*argv) if expected[0] != "d" else launch("d", *argv)
+    assert (out["data"], out["epochs"], out["lr"]) == expected
+
+
+def test_config_list_errors(configs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = fails(capsys, "d", "-C", str(configs / "base.yaml"), "nowhere.json")
+    assert err == "app: error: nowhere.json: cannot read the file: No such file or directory"
+    err = fails(capsys, "d", "-C")
+    assert err == "app: error: argument -C/--config: expected one argument"
+
+
+def test_repeated_launches_are_independent(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"db": {"timeout": 10, "host": "a"}}')
+    (tmp_path / "b.json").write_text('{"db": {"host": "b"}}')
+    seen = []
+
+    @hp.auto_param("job")
+    def job(steps: int = 1) -> tuple[Any, Any, int]:
+        got: list[Any] = []
+        t = threading.Thread(target=lambda: got.append(hp.param_scope.db.timeout | None))
+        t.start()
+        t.join()
+        seen.append(got[0])  # a thread the function starts sees the frozen values
+        return hp.param_scope.db.timeout | None, hp.param_scope.db.host | None, steps
+
+    first = launch("-C", str(tmp_path / "a.json"), "--steps", "3", funcs=(job,))
+    second = launch("-C", str(tmp_path / "b.json"), funcs=(job,))
+    assert (first, second, seen) == ((10, "a", 3), (None, "b", 1), [10, None])
+    assert hp.param_scope.db.timeout | None is None  # and nothing stays behind
+    assert hp.param_scope.job.steps | 0 == 0
+
+
+def test_launch_restores_the_snapshot_it_started_from(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"db": {"timeout": 10}}')
+
+    @hp.auto_param("job")
+    def job(fail: bool = False) -> tuple[Any, Any]:
+        if fail:
+            raise RuntimeError("boom")
+        return hp.param_scope.db.timeout | None, hp.param_scope.app.name | None
+
+    with hp.param_scope(**{"app.name": "outer"}):
+        hp.param_scope.frozen()  # the program's own snapshot, before launch
+    assert launch("-C", str(tmp_path / "a.json"), funcs=(job,)) == (10, "outer")
+    assert (hp.param_scope.db.timeout | None, hp.param_scope.app.name | None) == (None, "outer")
+    with pytest.raises(RuntimeError, match="boom"):
+        launch("-C", str(tmp_path / "a.json"), "--fail", funcs=(job,))
+    assert (hp.param_scope.db.timeout | None, hp.param_scope.app.name | None) == (None, "outer")
+
+    @hp.auto_param("inner")
+    def inner() -> Any:
+        return hp.param_scope.db.timeout | None
+
+    @hp.auto_param("outer")
+    def outer() -> tuple[Any, Any]:
+        nested = launch("-D", "db.timeout=3", funcs=(inner,))
+        return nested, hp.param_scope.db.timeout | None
+
+    assert launch("-D", "db.timeout=1", funcs=(outer,)) == (3, 1)
+    assert hp.param_scope.db.timeout | None is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -324,3 +325,41 @@ def test_errors_show_huge_integers(tmp_path: Path) -> None:
         hp.dump(BIG)  # type: ignore[arg-type]
     with pytest.raises(hp.SchemaError, match=r"^1000.* \(5,001 digits\) is not a dataclass"):
         hp.loads("a: 1\n", "yaml", schema=BIG)  # type: ignore[call-overload]
+
+
+def test_huge_integer_keys_and_arguments_are_shown_bounded() -> None:
+    limit = f"{sys.get_int_max_str_digits():,}"
+    for make in (lambda: hp.param_scope({BIG: 1}), lambda: hp.param_scope(a={BIG: 1})):
+        with pytest.raises(hp.InvalidKeyError) as key:
+            make()
+        assert str(key.value) == (
+            f"invalid key {BIG_TEXT}: an integer key with more than {limit} digits"
+        )
+        assert key.value.key == BIG
+    for fmt in ("yaml", "json", "toml"):
+        with pytest.raises(hp.InvalidKeyError) as dumped_key:
+            hp.dump({"a": {BIG: 1}}, format=fmt)  # type: ignore[arg-type]
+        assert str(dumped_key.value) == (
+            f"invalid key {BIG_TEXT}: an integer key with more than {limit} digits; cannot dump"
+        )
+        with pytest.raises(hp.ConversionError) as dumped:
+            hp.dump({"a": [1, BIG]}, format=fmt)  # type: ignore[arg-type]
+        assert str(dumped.value) == (
+            f"a.1: cannot convert {BIG_TEXT} to str: "
+            f"an integer with more than {limit} digits; cannot dump"
+        )
+        assert isinstance(dumped.value, ValueError)
+        assert dumped.value.key == "a.1"
+    big_enough = int("7" * sys.get_int_max_str_digits())  # within the limit: written whole
+    assert hp.loads(hp.dump({"a": big_enough}, format="json"), "json") == {"a": big_enough}
+    with pytest.raises(TypeError) as decorator:
+        hp.auto_param(BIG)  # type: ignore[call-overload]
+    assert str(decorator.value) == (
+        f"auto_param() takes a namespace string or a callable, not {BIG_TEXT}"
+    )
+    with pytest.raises(TypeError) as launched:
+        hp.launch(BIG, argv=[])  # type: ignore[arg-type]
+    assert str(launched.value) == f"launch() takes functions or classes, not {BIG_TEXT}"
+    with pytest.raises(TypeError) as long_text:
+        hp.launch("x" * 10_000, argv=[])  # type: ignore[arg-type]
+    assert len(str(long_text.value)) < 200

@@ -58,6 +58,24 @@ def test_tlskvstorage_frozen() -> None:
     assert storage.TLSKVStorage().get("g.v") == 1
 
 
+def test_a_snapshot_token_puts_the_snapshot_back() -> None:
+    empty = storage.snapshot_token()
+    with hp.param_scope(**{"db.timeout": 10}):
+        storage.freeze()
+    first = storage.snapshot_token()
+    lr = hp.param_scope.db.timeout
+    assert lr | 0 == 10  # read (and cached) under the first snapshot
+    with hp.param_scope.empty(**{"db.host": "b"}):  # hides the first snapshot
+        storage.freeze()
+    assert (lr | 0, hp.param_scope.db.host | "") == (0, "b")
+    version = storage.SNAPSHOT_VERSION[0]
+    storage.restore_snapshot(first)
+    assert storage.SNAPSHOT_VERSION[0] == version + 1  # read caches see the change
+    assert (lr | 0, hp.param_scope.db.host | "") == (10, "")
+    storage.restore_snapshot(empty)
+    assert (lr | 0, storage.TLSKVStorage().keys()) == (0, [])
+
+
 def test_rust_reads_what_python_set_and_python_reads_what_rust_set() -> None:
     if EXPECTED != "rust":  # the Python store has no Rust reader: a clear error, tested below
         with hp.param_scope(x=1), pytest.raises(RuntimeError):

@@ -242,7 +242,11 @@ def _temp_files(folder: Path) -> list[str]:
             InvalidKeyError,
             "invalid key 'a.b\\udcff': a lone surrogate is not text; cannot dump",
         ),
-        ({"a": ["ok", "x\ud800"]}, ValueError, "a.1: a lone surrogate is not text; cannot dump"),
+        (
+            {"a": ["ok", "x\ud800"]},
+            hp.ConversionError,
+            "a.1: cannot convert 'x\\ud800' to str: a lone surrogate is not text; cannot dump",
+        ),
         ({"a": object()}, TypeError, "a: cannot dump a object"),
     ],
 )
@@ -257,6 +261,14 @@ def test_a_failed_dump_leaves_the_file_whole(
     assert str(info.value) == message
     assert target.read_bytes() == before
     assert _temp_files(tmp_path) == []
+
+
+def test_a_lone_surrogate_in_a_value_is_a_conversion_error() -> None:
+    with pytest.raises(hp.ConversionError) as info:
+        hp.dump({"group": {"k": ["ok", "x\udc80"]}}, format="yaml")
+    assert isinstance(info.value, hp.HyperparameterError)
+    assert isinstance(info.value, ValueError)
+    assert (info.value.key, info.value.value) == ("group.k.1", "x\udc80")
 
 
 def test_a_lone_surrogate_in_a_key_is_an_invalid_key_error() -> None:

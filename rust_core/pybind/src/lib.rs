@@ -809,6 +809,23 @@ fn reset_snapshot() {
     STORE.set_snapshot(None);
 }
 
+/// The global snapshot as it is now, to put back with `restore_snapshot` (`launch` restores
+/// the one that was there before it froze its own values).
+#[pyclass(frozen, module = "hyperparameter._core", name = "Snapshot")]
+struct Snapshot(Option<Arc<PyFrameInner>>);
+
+/// The current global snapshot, as a token for `restore_snapshot`.
+#[pyfunction]
+fn snapshot_token() -> Snapshot {
+    Snapshot(STORE.snapshot())
+}
+
+/// Makes the snapshot taken by `snapshot_token` the global snapshot again.
+#[pyfunction]
+fn restore_snapshot(token: &Snapshot) {
+    STORE.set_snapshot(token.0.clone());
+}
+
 /// The schemas bound in this context (a tuple), or `None`.
 #[pyfunction]
 fn bound_schemas(py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -880,6 +897,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(effective, m)?)?;
     m.add_function(wrap_pyfunction!(freeze, m)?)?;
     m.add_function(wrap_pyfunction!(reset_snapshot, m)?)?;
+    m.add_class::<Snapshot>()?;
+    m.add_function(wrap_pyfunction!(snapshot_token, m)?)?;
+    m.add_function(wrap_pyfunction!(restore_snapshot, m)?)?;
     m.add_function(wrap_pyfunction!(depth, m)?)?;
     m.add_function(wrap_pyfunction!(bound_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(xxh64, m)?)?;
