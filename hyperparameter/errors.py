@@ -267,7 +267,8 @@ class ConfigInterpolationError(ConfigValidationError, InterpolationError):
 
 
 class ConversionError(HyperparameterError, ValueError):
-    """A value that cannot be converted to the type its reader asked for."""
+    """A value that cannot be converted to the type its reader asked for (``target``: a type,
+    a typing form, or the name of what was asked for, e.g. ``"a TOML value"``)."""
 
     def __init__(
         self,
@@ -285,7 +286,12 @@ class ConversionError(HyperparameterError, ValueError):
         self.target = target
         self.reason = reason
         self.source = source
-        name = target.__name__ if isinstance(target, type) else repr(target).replace("typing.", "")
+        if isinstance(target, str):
+            name = target
+        elif isinstance(target, type):
+            name = target.__name__
+        else:
+            name = repr(target).replace("typing.", "")
         msg = f"cannot convert {shown(value)} to {name}"
         if reason:
             msg += f": {reason}"

@@ -524,9 +524,11 @@ def _dumpable_leaf(value: Any, fmt: Format, loc: Loc) -> Any:
     if isinstance(value, PurePath):
         return str(value)
     if value is None and fmt == "toml":
-        raise ValueError(f"{'.'.join(map(str, loc))}: TOML has no null; dump as YAML or JSON")
+        reason = "TOML has no null; dump as YAML or JSON"
+        raise ConversionError(".".join(map(str, loc)), value, "a TOML value", reason)
     if isinstance(value, float) and not math.isfinite(value) and fmt == "json":
-        raise ValueError(f"{'.'.join(map(str, loc))}: JSON has no {value}; dump as YAML or TOML")
+        reason = f"JSON has no {value}; dump as YAML or TOML"
+        raise ConversionError(".".join(map(str, loc)), value, "a JSON value", reason)
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)) and fmt == "json":
         return value.isoformat()
     if isinstance(value, _dt.time) and fmt == "yaml":  # YAML has dates, but no time of day
@@ -577,7 +579,8 @@ def dump(
     try:
         text = _write(tree, fmt)
     except RecursionError:  # the writers recurse; a config this deep loads but cannot be written
-        raise ValueError(f"the config nests too deeply to write as {fmt.upper()}") from None
+        reason = f"the config nests too deeply to write as {fmt.upper()}"
+        raise ConversionError(None, obj, f"{fmt.upper()} text", reason) from None
     if path is not None:
         _write_file(os.fspath(path), text.encode("utf-8"))
     return text

@@ -396,3 +396,19 @@ def test_loads_chooses_a_document_too() -> None:
         hp.loads(text, "yaml", document=1)  # lines counted in the whole text, CRLF too
     assert hp.Document("x.yaml", 1) == hp.Document(Path("x.yaml"), 1)
     assert repr(hp.Document("x.yaml", 1)) == "Document('x.yaml', 1)"
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "message"),
+    [
+        ({"a": {"b": None}}, "toml", "a.b: cannot convert None to a TOML value: TOML has no null"),
+        ({"a": float("inf")}, "json", "a: cannot convert inf to a JSON value: JSON has no inf"),
+    ],
+)
+def test_values_a_format_cannot_hold_are_conversion_errors(
+    value: dict[str, object], fmt: str, message: str
+) -> None:
+    with pytest.raises(hp.ConversionError) as e:
+        hp.dump(value, format=fmt)  # type: ignore[arg-type]
+    assert str(e.value).startswith(message)
+    assert isinstance(e.value, ValueError)
