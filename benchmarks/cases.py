@@ -157,7 +157,6 @@ def build() -> tuple[list[Case], dict[str, str]]:
     from pydantic import BaseModel
 
     from hyperparameter import auto_param, param_scope
-    from hyperparameter.schema import view_for
 
     missing: dict[str, str] = {}
     cases: list[Case] = []
@@ -170,6 +169,9 @@ def build() -> tuple[list[Case], dict[str, str]]:
 
     class PCfg(BaseModel):
         model: PModel = PModel()
+
+    from hyperparameter.api.accessor import write
+    from hyperparameter.schema.views import view_for
 
     var: ContextVar[int] = ContextVar("bench", default=0)
     typed: Any = param_scope(TCfg())  # read by the typed-view case
@@ -189,7 +191,7 @@ def build() -> tuple[list[Case], dict[str, str]]:
         Case("cv_get", "`ContextVar.get()`", "read", "r = var.get()", {"var": var},
              lambda: var.set(3), expect=3),
         Case("typed", "**ours** typed view `ps.model.layers.size`", "read",
-             "r = ps.model.layers.size", {"ps": view_for(TCfg)}, typed.__enter__, expect=3),
+             "r = ps.model.layers.size", {"ps": view_for(TCfg, write)}, typed.__enter__, expect=3),
         Case("accessor", "**ours** `param_scope.model.layers.size | 10`", "read",
              "r = param_scope.model.layers.size | 10", {"param_scope": param_scope},
              outer.__enter__, expect=3),

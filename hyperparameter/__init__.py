@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import importlib as _importlib
+from typing import TYPE_CHECKING
+from typing import Any as _Any
+
 from . import storage
 from .api import ParamScope, auto_param, param_scope
-from .cli import launch, run_cli
 from .errors import (
     ConfigFileError,
     ConfigInterpolationError,
@@ -27,15 +30,46 @@ from .errors import (
     SchemaError,
     ScopeError,
 )
-from .loader import Document, dump, load, loads
-from .schema._views import snapshot
+
+if TYPE_CHECKING:
+    from .cli import launch, run_cli
+    from .loader import Document, dump, load, loads
+    from .schema.views import snapshot
+
+    config = load
 
 __version__ = "0.7.0"
 
 #: 0.6 names.
 scope = param_scope
 param = auto_param
-config = load
+
+# Loading, validation and the command line are imported on first use, so that a program that
+# only uses scopes and `@auto_param` never imports pydantic, ruamel.yaml or tomli.
+_LAZY = {
+    "Document": ("loader", "Document"),
+    "config": ("loader", "load"),
+    "dump": ("loader", "dump"),
+    "launch": ("cli", "launch"),
+    "load": ("loader", "load"),
+    "loads": ("loader", "loads"),
+    "run_cli": ("cli", "run_cli"),
+    "snapshot": ("schema.views", "snapshot"),
+}
+
+
+def __getattr__(name: str) -> _Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'hyperparameter' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{where[0]}"), where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted((set(globals()) | set(_LAZY)) - {"TYPE_CHECKING"})
+
 
 __all__ = [
     "ConfigFileError",

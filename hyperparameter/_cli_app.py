@@ -36,12 +36,12 @@ from ._cli_config import (
     show,
     writing,
 )
-from ._coerce import Raw, coerce, target_repr, untyped
-from ._keys import parse_assignment
 from .api import param_scope
+from .coerce import Raw, coerce, target_repr, untyped
 from .errors import ConfigValidationError, ConversionError, HyperparameterError, Loc
 from .schema import adapter_for, is_schema
 from .schema._adapter import _unwrap, unknown_key
+from .storage.keys import parse_assignment
 
 __all__ = ["discover", "run"]
 

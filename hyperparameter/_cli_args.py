@@ -19,14 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import _docstrings
 from ._cli_config import MISSING, OVERRIDE, CliError, Parser, dotted, show
-from ._coerce import _FALSE, _TRUE, Raw
-from ._keys import check_key, parse_assignment
+from .coerce import _FALSE, _TRUE, Raw
 from .errors import Loc
 from .errors import shown as shown_value
+from .schema import docstrings as _docstrings
 from .schema import is_schema
 from .schema._adapter import _unwrap
+from .storage.keys import check_key, parse_assignment
 
 __all__ = ["Command", "Param", "Request", "assignments", "build", "command", "parse"]
 

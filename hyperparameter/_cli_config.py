@@ -25,11 +25,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import _interpolate, _merge, _secrets, loader
-from ._coerce import Raw, target_repr, untyped
 from ._formats import has_surrogate
-from ._keys import check_key
+from .coerce import Raw, target_repr, untyped
 from .errors import ConfigValidationError, ErrorDetails, HyperparameterError, Loc, shown
 from .schema import adapter_for, is_schema, to_tree
+from .storage.keys import check_key
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite

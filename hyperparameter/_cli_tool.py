@@ -34,7 +34,7 @@ from ._cli_config import (
     resolve,
     walk,
 )
-from ._coerce import Raw
+from .coerce import Raw
 from .errors import ConfigFileError, ConfigValidationError, Loc
 from .schema import to_tree
 
@@ -292,7 +292,7 @@ def _lint(ns: argparse.Namespace) -> int:
 
 
 def _schema(ns: argparse.Namespace) -> int:
-    from ._jsonschema import json_schema
+    from .schema.jsonschema import json_schema
 
     text = json.dumps(json_schema(import_schema(ns.schema)), indent=2, ensure_ascii=False) + "\n"
     if ns.output:

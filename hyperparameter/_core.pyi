@@ -10,6 +10,7 @@ __all__ = [
     "Scope",
     "Snapshot",
     "bind",
+    "bind_scopes",
     "bound_schemas",
     "clear",
     "depth",
@@ -58,6 +59,8 @@ def bind(
     scope_error: type[Exception],
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
+) -> None: ...
+def bind_scopes(
     items_fn: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, Any, Any]],
     validate_fn: Callable[
         [Any, list[tuple[int | None, str, Any]]], list[tuple[int | None, str, Any]]

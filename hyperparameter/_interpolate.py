@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._coerce import Raw
 from ._merge import source_of
 from ._secrets import Found, Log
+from .coerce import Raw
 from .errors import InterpolationError, Loc
 
 __all__ = ["MAX_NESTING", "MAX_NODES", "MAX_STRING", "interpolate"]

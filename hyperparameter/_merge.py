@@ -19,9 +19,9 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._coerce import Raw
-from ._keys import check_key, parse_assignment
+from .coerce import Raw
 from .errors import InvalidKeyError, Loc
+from .storage.keys import check_key, parse_assignment
 
 __all__ = [
     "Assignment",

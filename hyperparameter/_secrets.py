@@ -28,6 +28,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import errors
+from .errors import MARKER, Redacted, origin
+from .schema.secrets import is_secret_type, is_secret_value
+
 __all__ = [
     "MARKER",
     "Found",
@@ -38,41 +42,16 @@ __all__ = [
     "is_secret_type",
     "is_secret_value",
     "known",
+    "origin",
     "remember",
     "scrub",
 ]
 
 Loc = tuple[Any, ...]
 
-#: What a secret is shown as.
-MARKER = "**********"
 #: Shorter secret texts are not searched for inside message texts (a "1" would match every
 #: number); a secret input is redacted whatever its length.
 MIN_SCRUB = 4
-
-
-class Redacted(str):
-    """What a display shows instead of a secret: the text ``**********``, whose ``repr``
-    names the variables it came from, ``'**********' (from ${env:TOKEN})``. ``names`` is
-    empty for a value that is secret by its type."""
-
-    names: tuple[str, ...]
-
-    def __new__(cls, names: Iterable[str] = ()) -> Redacted:
-        self = super().__new__(cls, MARKER)
-        self.names = tuple(dict.fromkeys(names))
-        return self
-
-    def __repr__(self) -> str:
-        return repr(MARKER) + (f" (from {origin(self.names)})" if self.names else "")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Redacted, (self.names,))
-
-
-def origin(names: Iterable[str]) -> str:
-    """``${env:A}, ${env:B}``: how a message names the variables of a secret."""
-    return ", ".join(f"${{env:{name}}}" for name in names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,29 +75,6 @@ class Log:
 
 
 # ------------------------------------------------------------------------------- types
-
-
-@functools.cache
-def _secret_classes() -> tuple[type, ...]:
-    import pydantic
-
-    names = ("SecretStr", "SecretBytes", "Secret")
-    return tuple(c for c in (getattr(pydantic, n, None) for n in names) if isinstance(c, type))
-
-
-def is_secret_type(annotation: Any) -> bool:
-    """Whether a field typed ``annotation`` holds a secret (``Optional`` and ``Annotated``
-    unwrapped)."""
-    from .schema._adapter import _unwrap
-
-    base = _unwrap(annotation)
-    base = typing.get_origin(base) or base
-    return isinstance(base, type) and issubclass(base, _secret_classes())
-
-
-def is_secret_value(value: object) -> bool:
-    """Whether ``value`` is a pydantic secret (``SecretStr`` …)."""
-    return isinstance(value, _secret_classes())
 
 
 @functools.cache
@@ -164,7 +120,7 @@ def _walk(tree: Any, loc: Loc) -> Any:
 
 
 def _text(value: Any) -> Any:
-    from ._coerce import Raw
+    from .coerce import Raw
 
     return value.text if type(value) is Raw else value
 
@@ -396,3 +352,12 @@ def dumped(loc: Loc, value: Any) -> tuple[str, bool] | None:
     if is_secret_value(value):
         return MARKER, False
     return None
+
+
+def _names_of(loc: list[str], value: Any) -> tuple[str, ...] | None:
+    found = known(loc, value)
+    return None if found is None else found.names
+
+
+# Errors raised after a load ask the loader what it remembers (errors imports nothing of ours).
+errors.secret_names = _names_of

@@ -25,17 +25,15 @@ escapes (``'ab '``); a key named in the text of a message is always quoted.
 
 Secrets — values read by ``${env:…}``, fields typed ``SecretStr`` — are never kept in an
 error: messages, ``.errors()`` inputs and ``ConversionError.value`` hold a redacted stand-in,
-``'**********' (from ${env:TOKEN})`` (``_secrets``).
+``'**********' (from ${env:TOKEN})`` (:class:`Redacted`).
 """
 
 from __future__ import annotations
 
 import re
 import reprlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypedDict
-
-from . import _secrets
 
 __all__ = [
     "ConfigFileError",
@@ -54,6 +52,39 @@ __all__ = [
 
 Loc = tuple[str | int, ...]
 
+#: What a secret is shown as.
+MARKER = "**********"
+
+
+def origin(names: Iterable[str]) -> str:
+    """``${env:A}, ${env:B}``: how a message names the variables of a secret."""
+    return ", ".join(f"${{env:{name}}}" for name in names)
+
+
+class Redacted(str):
+    """What a display shows instead of a secret: the text ``**********``, whose ``repr``
+    names the variables it came from, ``'**********' (from ${env:TOKEN})``. ``names`` is
+    empty for a value that is secret by its type."""
+
+    names: tuple[str, ...]
+
+    def __new__(cls, names: Iterable[str] = ()) -> Redacted:
+        self = super().__new__(cls, MARKER)
+        self.names = tuple(dict.fromkeys(names))
+        return self
+
+    def __repr__(self) -> str:
+        return repr(MARKER) + (f" (from {origin(self.names)})" if self.names else "")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Redacted, (self.names,))
+
+
+#: ``(key path, value) -> variable names`` of a secret the loader remembers, else None: set by
+#: the loader (which knows what came from the environment), so that an error raised after a
+#: load never shows a secret. None until something is loaded.
+secret_names: Callable[[list[str], Any], tuple[str, ...] | None] | None = None
+
 
 class _Repr(reprlib.Repr):
     def repr_int(self, x: int, level: int) -> str:
@@ -62,7 +93,7 @@ class _Repr(reprlib.Repr):
         except ValueError:  # more digits than int -> str converts (sys.get_int_max_str_digits)
             return _long_int(x, self.maxlong)
 
-    def repr_Redacted(self, x: _secrets.Redacted, level: int) -> str:
+    def repr_Redacted(self, x: Redacted, level: int) -> str:
         return repr(x)  # whole: the names of the variables are the point
 
 
@@ -278,9 +309,9 @@ class ConversionError(HyperparameterError, ValueError):
         reason: str = "",
         source: str | None = None,
     ) -> None:
-        found = _secrets.known(key.split("."), value) if key else None
-        if found is not None:  # a value load filled from the environment: never kept here
-            value = _secrets.Redacted(found.names)
+        names = secret_names(key.split("."), value) if key and secret_names else None
+        if names is not None:  # a value load filled from the environment: never kept here
+            value = Redacted(names)
         self.key = key
         self.value = value
         self.target = target

@@ -24,7 +24,7 @@ from pathlib import PurePath
 from typing import Any, Literal, TypeVar, overload
 
 from . import _formats, _interpolate, _merge, _secrets
-from ._coerce import Raw, untyped
+from .coerce import Raw, untyped
 from .errors import (
     ConfigFileError,
     ConfigInterpolationError,

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import hyperparameter as hp
-from hyperparameter import _interpolate, _keys, errors
+from hyperparameter import _interpolate, errors
+from hyperparameter.storage import keys as _keys
 
 
 @dataclass

@@ -21,7 +21,7 @@ import pytest
 import hyperparameter as hp
 from hyperparameter import cli
 from hyperparameter._cli_app import discover
-from hyperparameter._docstrings import parse as parse_doc
+from hyperparameter.schema.docstrings import parse as parse_doc
 
 DATA = Path(__file__).parent / "data" / "cli"
 ROOT = Path(__file__).parent.parent

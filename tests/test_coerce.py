@@ -9,7 +9,7 @@ from typing import Any, Literal, Optional, Union
 
 import pytest
 
-from hyperparameter._coerce import Raw, coerce, parse_scalar, untyped
+from hyperparameter.coerce import Raw, coerce, parse_scalar, untyped
 from hyperparameter.errors import ConversionError
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from hyperparameter._coerce import Raw
 from hyperparameter._formats import parse
 from hyperparameter._interpolate import MAX_NODES, MAX_STRING, interpolate
 from hyperparameter._merge import assignments, merge, override_layer
+from hyperparameter.coerce import Raw
 from hyperparameter.errors import InterpolationError, Loc
 
 CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))

@@ -11,8 +11,9 @@ import pydantic
 import pytest
 
 import hyperparameter as hp
-from hyperparameter import _keys, storage
+from hyperparameter import storage
 from hyperparameter.errors import InvalidKeyError, ScopeError
+from hyperparameter.storage import keys as _keys
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "xxh64_vectors.json").read_text("utf-8"))
 

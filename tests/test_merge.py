@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from hyperparameter._coerce import Raw
 from hyperparameter._merge import (
     Assignment,
     assignments,
@@ -16,6 +15,7 @@ from hyperparameter._merge import (
     override_layer,
     source_of,
 )
+from hyperparameter.coerce import Raw
 from hyperparameter.errors import InvalidKeyError, Loc, OverrideError
 
 Layers = list[tuple[str, Mapping[str, Any] | Assignment]]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 import pydantic
 import pytest
 
-from hyperparameter._coerce import Raw
+from hyperparameter.coerce import Raw
 from hyperparameter.errors import SchemaError
 from hyperparameter.schema import adapter_for, to_tree
 

@@ -8,9 +8,9 @@ __all__ = ["SchemaAdapter", "adapter_for", "is_schema", "to_tree"]
 
 
 def __getattr__(name: str) -> object:
-    # The views need the store; loaded on first use so that storage can import this package.
+    # The views are loaded on first use.
     if name in ("View", "Binding", "check_write", "snapshot", "validate_items", "view_for"):
-        from . import _views
+        from . import views
 
-        return getattr(_views, name)
+        return getattr(views, name)
     raise AttributeError(name)

@@ -21,7 +21,7 @@ from typing import Any, Union
 
 import pydantic
 
-from .._coerce import Raw, coerce
+from ..coerce import Raw, coerce
 from ..errors import ConversionError, ErrorDetails, SchemaError, quoted, shown
 
 __all__ = ["SchemaAdapter", "adapter_for", "is_schema", "to_tree", "unknown_key"]

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 import hyperparameter as hp
-from hyperparameter import _keys, storage
+from hyperparameter import storage
 from hyperparameter.errors import InvalidKeyError
+from hyperparameter.storage import keys as _keys
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -58,7 +58,7 @@ def test_untyped_reads_parse_or_keep_the_text(text: str) -> None:
 @pytest.mark.parametrize("target", [list, dict, int, bool, list[int], dict[str, int]])
 def test_typed_reads_convert_or_raise_conversion_errors(text: str, target: Any) -> None:
     default: Any = {list: [], dict: {}, int: 0, bool: False}.get(target)
-    from hyperparameter._coerce import coerce
+    from hyperparameter.coerce import coerce
 
     with hp.param_scope(f"v.x={text}"):
         if default is not None:

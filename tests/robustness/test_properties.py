@@ -24,8 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hyperparameter as hp
-from hyperparameter import _keys, storage
+from hyperparameter import storage
 from hyperparameter.errors import ConfigFileError, InvalidKeyError
+from hyperparameter.storage import keys as _keys
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -261,7 +261,7 @@ def _freeze_elsewhere_during(module: Any, monkeypatch: pytest.MonkeyPatch, value
 def test_a_freeze_racing_a_cached_read_is_never_cached_as_current(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hyperparameter import api
+    from hyperparameter.api import accessor as api
 
     with hp.param_scope(x=1):
         hp.param_scope.frozen()
@@ -277,15 +277,14 @@ def test_a_freeze_racing_a_typed_read_is_never_cached_as_current(
 ) -> None:
     import dataclasses
 
-    from hyperparameter.schema import _views
+    from hyperparameter.schema import views as _views
 
     @dataclasses.dataclass
     class Cfg:
         x: int = 0
 
-    with hp.param_scope(Cfg(x=1)):
+    with hp.param_scope(Cfg(x=1)) as view:
         hp.param_scope.frozen()
-    view: Any = _views.view_for(Cfg)
     _freeze_elsewhere_during(_views, monkeypatch, 2)
     assert view.x == 1
     assert view.x == 2

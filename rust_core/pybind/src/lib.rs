@@ -41,15 +41,27 @@ struct Binding {
     /// `_keys._HASHES`: validated key -> hash. Python owns validation and the hash cache
     /// (including the test hook that forces collisions); `Scope()` only reads it.
     hashes: Py<PyDict>,
-    /// `_keys.scope_items(args, kwargs) -> (items, binding, view)`: the general path of
-    /// `Scope()` (strings, groups, schema instances, new keys).
-    items_fn: Py<PyAny>,
-    /// `schema.validate_items(bound, items) -> items`: checks and coerces the entries of a
-    /// scope entered under bound schemas.
-    validate_fn: Py<PyAny>,
 }
 
 static BOUND: PyOnceLock<Binding> = PyOnceLock::new();
+
+/// What `bind_scopes` registers from the layers above the store.
+struct ScopeFns {
+    /// `api.items.scope_items(args, kwargs) -> (items, binding, view)`: the general path of
+    /// `Scope()` (strings, groups, schema instances, new keys).
+    items_fn: Py<PyAny>,
+    /// `schema.views.validate_items(bound, items) -> items`: checks and coerces the entries of
+    /// a scope entered under bound schemas.
+    validate_fn: Py<PyAny>,
+}
+
+static SCOPE_FNS: PyOnceLock<ScopeFns> = PyOnceLock::new();
+
+fn scope_fns(py: Python<'_>) -> PyResult<&ScopeFns> {
+    SCOPE_FNS.get(py).ok_or_else(|| {
+        PyRuntimeError::new_err("hyperparameter._core: bind_scopes() was not called")
+    })
+}
 
 /// One frame of the chain, as held by the context variable.
 ///
@@ -241,9 +253,8 @@ fn unbalanced_message(open: &str) -> String {
     )
 }
 
-/// Registers the context variable and the exception classes; called once by `storage.py`.
+/// Registers the context variable and the exception classes; called once by `storage`.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 fn bind(
     py: Python<'_>,
     var: Bound<'_, PyAny>,
@@ -251,8 +262,6 @@ fn bind(
     scope_error: Bound<'_, PyType>,
     invalid_key_error: Bound<'_, PyType>,
     hashes: Bound<'_, PyDict>,
-    items_fn: Bound<'_, PyAny>,
-    validate_fn: Bound<'_, PyAny>,
 ) -> PyResult<()> {
     // SAFETY: type check only.
     if unsafe { ffi::PyContextVar_CheckExact(var.as_ptr()) } == 0 {
@@ -267,12 +276,29 @@ fn bind(
         scope_error: scope_error.unbind(),
         invalid_key_error: invalid_key_error.unbind(),
         hashes: hashes.unbind(),
-        items_fn: items_fn.unbind(),
-        validate_fn: validate_fn.unbind(),
     };
     if BOUND.set(py, b).is_err() {
         return Err(PyRuntimeError::new_err(
             "hyperparameter._core is already bound",
+        ));
+    }
+    Ok(())
+}
+
+/// Registers how scopes are built and checked (`storage.bind_scopes`, called by the API).
+#[pyfunction]
+fn bind_scopes(
+    py: Python<'_>,
+    items_fn: Bound<'_, PyAny>,
+    validate_fn: Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let fns = ScopeFns {
+        items_fn: items_fn.unbind(),
+        validate_fn: validate_fn.unbind(),
+    };
+    if SCOPE_FNS.set(py, fns).is_err() {
+        return Err(PyRuntimeError::new_err(
+            "hyperparameter._core: bind_scopes() was already called",
         ));
     }
     Ok(())
@@ -570,7 +596,11 @@ impl Scope {
                     None => PyDict::new(py),
                 };
                 let (items, binding, view): (Bound<'_, PyAny>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
-                    b.items_fn.bind(py).call1((args, kw))?.extract()?;
+                    scope_fns(py)?
+                        .items_fn
+                        .bind(py)
+                        .call1((args, kw))?
+                        .extract()?;
                 (
                     entry_map(py, &items)?,
                     none_to_option(binding),
@@ -601,7 +631,7 @@ impl Scope {
                     let h = hp_store::key_hash(key);
                     items.append((h, key, value.0.clone_ref(py)))?;
                 }
-                let checked = bound(py)?
+                let checked = scope_fns(py)?
                     .validate_fn
                     .bind(py)
                     .call1((outer.bind(py), items))?;
@@ -888,6 +918,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFrame>()?;
     m.add_class::<Scope>()?;
     m.add_function(wrap_pyfunction!(bind, m)?)?;
+    m.add_function(wrap_pyfunction!(bind_scopes, m)?)?;
     m.add_function(wrap_pyfunction!(scope_factory, m)?)?;
     m.add_function(wrap_pyfunction!(get, m)?)?;
     m.add_function(wrap_pyfunction!(enter, m)?)?;

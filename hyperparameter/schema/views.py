@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 import pydantic
 
 from .. import storage as _st
-from .._coerce import Raw
-from .._handles import LiveHandle
-from .._keys import key_hash
-from .._secrets import Redacted, is_secret_type
-from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError
+from ..coerce import Raw
+from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError, Redacted
+from ..storage.handles import LiveHandle
+from ..storage.keys import key_hash
 from ._adapter import SchemaAdapter, _fields, _group, adapter_for, unknown_key
+from .secrets import is_secret_type
 
 __all__ = ["Binding", "binding_for", "check_write", "snapshot", "validate_items", "view_for"]
 
@@ -171,6 +171,7 @@ class View(LiveHandle):
     _hp_prefix: str
     _hp_leaves: frozenset[str]
     _hp_groups: frozenset[str]
+    _hp_write: Callable[[str, Any], None]
 
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
@@ -182,9 +183,9 @@ class View(LiveHandle):
             raise AttributeError(
                 f"{cls._hp_schema.__name__} has no field {name!r}{hint}", name=name, obj=self
             )
-        from ..api import _write  # the one write path: flattening, validation, the store
-
-        _write(f"{cls._hp_prefix}{name}", value)
+        # The one write path (flattening, validation, the store), handed down by the API
+        # that made the view.
+        cls._hp_write(f"{cls._hp_prefix}{name}", value)
 
     def __repr__(self) -> str:
         return f"<view of {type(self)._hp_schema.__name__} at {type(self)._hp_prefix or '.'}>"
@@ -194,7 +195,7 @@ class View(LiveHandle):
 
 
 @cache
-def _view_class(schema: type, prefix: str) -> type[View]:
+def _view_class(schema: type, prefix: str, write: Callable[[str, Any], None]) -> type[View]:
     leaves: list[str] = []
     groups: list[str] = []
     ns: dict[str, Any] = {}
@@ -211,25 +212,27 @@ def _view_class(schema: type, prefix: str) -> type[View]:
         _hp_prefix=prefix,
         _hp_leaves=frozenset(leaves),
         _hp_groups=frozenset(groups),
+        _hp_write=staticmethod(write),
         __qualname__=f"{schema.__qualname__}View",
     )
     return type(f"{schema.__name__}View", (View,), ns)
 
 
-def _build(schema: type, prefix: str) -> View:
-    cls = _view_class(schema, prefix)
+def _build(schema: type, prefix: str, write: Callable[[str, Any], None]) -> View:
+    cls = _view_class(schema, prefix, write)
     view = object.__new__(cls)
     for name in cls._hp_groups:
         group = _group(_fields(schema)[name].annotation)
         assert group is not None
-        object.__setattr__(view, name, _build(group, f"{prefix}{name}."))
+        object.__setattr__(view, name, _build(group, f"{prefix}{name}.", write))
     return view
 
 
 @cache
-def view_for(schema: type) -> View:
-    """The (cached) typed view of a schema class."""
-    return _build(schema, "")
+def view_for(schema: type, write: Callable[[str, Any], None]) -> View:
+    """The (cached) typed view of a schema class; ``write(key, value)`` is what an
+    assignment to one of its fields calls (the scope API's write path)."""
+    return _build(schema, "", write)
 
 
 def snapshot(view: T) -> T:

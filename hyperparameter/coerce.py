@@ -64,17 +64,58 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 
 
-def _parse_flow(text: str) -> Any:
-    """A flow collection or quoted scalar, read like a value of a YAML file — the same core
-    tags, nesting and alias bounds, duplicate keys refused; text that is not one stays text."""
-    from ._formats import parse
-    from .errors import ConfigFileError
+#: Bounds of a flow value, as for a file (docs/reliability.md): nesting, and what aliases
+#: stand for.
+_FLOW_DEPTH = 1000
+_FLOW_NODES = 1_000_000
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
 
-    try:
-        data = parse(f"v: {text}", "yaml", "<value>")
-    except ConfigFileError:
+
+def _flow_nodes(root: Any) -> bool:
+    """Whether the composed node graph holds only core tags and stands for at most
+    :data:`_FLOW_NODES` nodes with its aliases expanded (iterative: shared nodes count each
+    time they are used)."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > _FLOW_NODES or node.tag not in _CORE_TAGS:
+            return False
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for k, v in node.value:
+                stack.extend((k, v))
+    return True
+
+
+def _parse_flow(text: str) -> Any:
+    """A flow collection or quoted scalar, read as a value of a YAML 1.2 file is read: core
+    tags only, duplicate keys refused, nesting and alias expansion bounded. Text that is not
+    such a value stays text. (ruamel is imported on first use.)"""
+    depth = deepest = 0
+    for ch in text:  # quoted brackets count too: only ever refuses more
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        deepest = max(deepest, depth)
+    if deepest > _FLOW_DEPTH:
         return text
-    return data["v"] if list(data) == ["v"] else text
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        node = yaml.compose(text)
+        if node is None or not _flow_nodes(node):
+            return text
+        return yaml.constructor.construct_document(node)
+    except (YAMLError, RecursionError, ValueError, TypeError):
+        return text
 
 
 def parse_scalar(text: str) -> Any:

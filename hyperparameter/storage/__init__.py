@@ -1,4 +1,4 @@
-"""The store backend: the only module that imports the native ``_core``.
+"""The scoped store: the only package that imports the native ``_core``.
 
 ``HYPERPARAMETER_BACKEND=rust|python`` picks the backend. Unset, the Rust one is used and a
 missing native module falls back to the pure-Python twin with a warning; set to ``rust``, a
@@ -14,13 +14,14 @@ import os
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from weakref import ref as _weakref
 
-from . import _fallback, _keys
-from ._keys import key_hash
-from ._keys import xxh64 as xxh64
-from .errors import InvalidKeyError, MissingParameterError, ScopeError
+from ..errors import InvalidKeyError, MissingParameterError, ScopeError
+from . import _fallback
+from . import keys as _keys
+from .keys import key_hash
+from .keys import xxh64 as xxh64
 
 __all__ = [
     "TLSKVStorage",
@@ -41,7 +42,7 @@ def _select() -> tuple[Any, Literal["rust", "python"]]:
     if wanted == "python":
         return _fallback, "python"
     try:
-        from . import _core
+        from .. import _core
     except ImportError as e:
         if wanted == "rust":
             raise ImportError(
@@ -73,28 +74,35 @@ CURRENT_FRAME: ContextVar[Any] = ContextVar("hyperparameter.frame")
 TOP: Any = object()
 
 
-def _validate_items(
-    bound: Any, items: list[tuple[int | None, str, Any]]
-) -> list[tuple[int | None, str, Any]]:
-    from .schema._views import validate_items
-
-    return validate_items(bound, items)
-
-
 _impl.bind(
     CURRENT_FRAME,
     TOP,
     ScopeError,
     InvalidKeyError,
     _keys._HASHES,
-    _keys.scope_items,
-    _validate_items,
 )
+
+
+def bind_scopes(
+    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, Any, Any]],
+    validate_fn: Callable[
+        [Any, list[tuple[int | None, str, Any]]], list[tuple[int | None, str, Any]]
+    ],
+) -> None:
+    """Registers what building and entering a scope need from the layers above: how
+    ``param_scope(*args, **kwargs)`` turns into entries (``api``), and how a scope entered under
+    a typed scope is checked (``schema``). Called once, by ``hyperparameter.api``."""
+    _impl.bind_scopes(items_fn, validate_fn)
+
 
 has_rust_backend: bool = _backend == "rust"
 
-# The protocol both backends implement, re-exported for api.py.
-Scope = _impl.Scope
+# The protocol both backends implement, re-exported for the API (this package is the only
+# importer of the native module; its stub types these names).
+if TYPE_CHECKING:
+    from .._core import Scope as Scope
+else:
+    Scope = _impl.Scope
 get = _impl.get
 enter = _impl.enter
 exit = _impl.exit

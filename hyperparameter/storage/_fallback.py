@@ -16,12 +16,13 @@ from io import IOBase
 from operator import attrgetter, call
 from typing import Any, NoReturn
 
-from ._keys import xxh64 as _xxh64
+from .keys import xxh64 as _xxh64
 
 __all__ = [
     "Frame",
     "Scope",
     "bind",
+    "bind_scopes",
     "bound_schemas",
     "clear",
     "depth",
@@ -93,18 +94,20 @@ def bind(
     scope_error: type[Exception],
     invalid_key_error: type[Exception],
     hashes: dict[str, int],
-    items_fn: _ItemsFn,
-    validate_fn: _ValidateFn,
 ) -> None:
     """Registers the context variable and what it holds outside every scope, the exception
-    classes, the key-hash cache, the general scope-items builder and the typed-scope validator;
-    called once by storage.py."""
-    global _var, _TOP, _scope_error, _bound, _hashes, _items_fn, _validate_fn
+    classes and the key-hash cache; called once by ``storage``."""
+    global _var, _TOP, _scope_error, _bound, _hashes
     if _bound:
         raise RuntimeError("hyperparameter._fallback is already bound")
     _var, _TOP, _bound = var, top, True
     _scope_error = scope_error
     _hashes = hashes
+
+
+def bind_scopes(items_fn: _ItemsFn, validate_fn: _ValidateFn) -> None:
+    """Registers how scopes are built and checked (``storage.bind_scopes``, by the API)."""
+    global _items_fn, _validate_fn
     _items_fn = items_fn
     _validate_fn = validate_fn
 

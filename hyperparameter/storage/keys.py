@@ -11,15 +11,13 @@ from typing import Any, ClassVar
 
 import xxhash
 
-from ._coerce import Raw
-from .errors import InvalidKeyError, OverrideError
+from ..errors import InvalidKeyError, OverrideError
 
 __all__ = [
     "flatten",
     "forced_hash",
     "key_hash",
     "parse_assignment",
-    "scope_items",
     "split_key",
     "xxh64",
 ]
@@ -279,71 +277,3 @@ class Deferred:
         out: dict[str, Any] = {}
         flatten("", self.value, out)
         return [(None, k, v) for k, v in out.items()]
-
-
-def scope_items(
-    args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[list[tuple[int | None, str, Any]] | Deferred, Any, Any]:
-    """``(entries, binding, view)`` of ``param_scope(*args, **kwargs)``.
-
-    The entries are ``(hash, key, value)`` (hash ``None``: the store hashes the key); for a
-    dataclass / pydantic instance among ``args`` also the schema binding (a 1-tuple) and the
-    typed view that ``__enter__`` returns.
-
-    Positional arguments are ``"key=value"`` strings (stored raw) or groups (mappings,
-    dataclass or pydantic instances) whose keys are single segments; keyword arguments are
-    dotted keys. Later assignments of the same key win. With a schema instance, the other
-    assignments are validated against its schema.
-    """
-    if len(args) == 1 and not kwargs:
-        (a,) = args
-        if isinstance(_kind(a), tuple):  # one validated config: walked by the store itself
-            from .schema import _views
-
-            cls: type = type(a)
-            return Deferred(a), _views.binding_for(cls), _views.view_for(cls)
-    flat: dict[str, Any] = {}
-    validated: set[str] = set()  # keys whose value came from a (validated) schema instance
-    direct: set[str] = set()  # keys written by hand (hashed through the cache)
-    schema: type | None = None
-    for a in args:
-        if isinstance(a, str):
-            k, raw = parse_assignment(a, f"param_scope({a!r})")
-            flat[k] = Raw(raw, source=f"param_scope({a!r})")
-            validated.discard(k)
-            direct.add(k)
-        elif _is_group(a):
-            part: dict[str, Any] = {}
-            flatten("", a, part)
-            flat.update(part)
-            if (dataclasses.is_dataclass(a) and not isinstance(a, type)) or _is_model(a):
-                schema = type(a)
-                validated.update(part)
-            else:
-                validated.difference_update(part)
-        else:
-            raise TypeError(
-                "param_scope() takes 'key=value' strings, mappings, or dataclass / pydantic "
-                f"instances as positional arguments, not {type(a).__name__}"
-            )
-    for k, v in kwargs.items():
-        part = {}
-        flatten(check_key(k), v, part)
-        flat.update(part)
-        validated.difference_update(part)
-        direct.add(k)
-    # Keys from groups were checked segment by segment: the store hashes them (``None``), and
-    # they stay out of the key cache, which holds only keys written by hand.
-    items: list[tuple[int | None, str, Any]] = [
-        (key_hash(k) if k in direct else None, k, v) for k, v in flat.items()
-    ]
-    if schema is None:
-        return items, None, None
-    from .schema import _views
-
-    binding = _views.binding_for(schema)
-    own = [(h, k, v) for h, k, v in items if k not in validated]
-    if own:
-        checked = {k: v for _, k, v in _views.validate_items(binding, own)}
-        items = [(h, k, checked.get(k, v)) for h, k, v in items]
-    return items, binding, _views.view_for(schema)

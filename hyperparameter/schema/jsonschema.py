@@ -24,9 +24,9 @@ from typing import Any
 import pydantic
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
-from . import _docstrings
-from .errors import SchemaError
-from .schema._adapter import _NO_DEFAULT, _extra_allowed, _fields, _group
+from ..errors import SchemaError
+from . import docstrings as _docstrings
+from ._adapter import _NO_DEFAULT, _extra_allowed, _fields, _group
 
 __all__ = ["DIALECT", "INTERPOLATION", "json_schema"]
 
