@@ -111,15 +111,15 @@ class ConsoleParser:
     def run(example: Example) -> str | None:
         namespace = example.namespace
         checker = doctest.OutputChecker()
+        # Output in program order, and help text as wide as the page shows it.
+        path = f"{namespace['__bindir__']}{os.pathsep}{os.environ['PATH']}"
+        env = {**os.environ, "PATH": path, "PYTHONUNBUFFERED": "1", "COLUMNS": "100"}
         for command, expected in example.parsed:
             done = subprocess.run(
                 command,
                 shell=True,
                 cwd=namespace["__workdir__"],
-                env={
-                    **os.environ,
-                    "PATH": f"{namespace['__bindir__']}{os.pathsep}{os.environ['PATH']}",
-                },
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
