@@ -113,7 +113,7 @@ class ConsoleParser:
         checker = doctest.OutputChecker()
         # Output in program order, and help text as wide as the page shows it.
         path = f"{namespace['__bindir__']}{os.pathsep}{os.environ['PATH']}"
-        env = {**os.environ, "PATH": path, "PYTHONUNBUFFERED": "1", "COLUMNS": "100"}
+        env = {**os.environ, "PATH": path, "PYTHONUNBUFFERED": "1", "COLUMNS": "80"}
         for command, expected in example.parsed:
             done = subprocess.run(
                 command,

@@ -92,6 +92,7 @@ _impl.bind(
 )
 
 has_rust_backend: bool = _backend == "rust"
+"""Whether the Rust backend is active (the 0.6 name; :func:`backend` says which one is)."""
 
 # The protocol both backends implement, re-exported for api.py.
 Scope = _impl.Scope
