@@ -1,9 +1,9 @@
 # One set of targets, used by developers, pre-commit and .ci/run alike.
 PYTHON ?= python3
 
-.PHONY: install test lint rust bench fuzz
+.PHONY: install test lint docs serve rust bench fuzz
 
-install:            ## build the extension and install the package with dev dependencies
+install:            ## build the extension and install the package with dev (and docs) dependencies
 	$(PYTHON) -m pip install -e '.[dev]'
 
 test:               ## the whole suite, once per store backend
@@ -15,6 +15,12 @@ lint:               ## Python linters, type checks, and the native stub against 
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy --strict hyperparameter
 	$(PYTHON) -m mypy.stubtest hyperparameter._core --allowlist stubs/stubtest-allowlist.txt
+
+docs:               ## the documentation site, strictly: a broken link or any warning fails (site/)
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict
+
+serve:              ## the documentation site at http://127.0.0.1:8000, rebuilt on every edit
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs serve
 
 rust:               ## Rust format, lints and tests
 	cargo fmt --all --check

@@ -209,3 +209,10 @@ class _ParamScopeEntry(LiveHandle):
 
 
 param_scope = _ParamScopeEntry()
+"""Builds scopes and reads the current context. ``param_scope(**{"model.lr": 0.1})``, and the
+other forms :class:`ParamScope` lists, is a scope to enter with ``with``; ``param_scope(cfg)``
+with a dataclass or pydantic instance enters to a view typed as its class.
+``param_scope.model.lr | 0.1`` and ``param_scope["model.lr"]`` read the current context,
+``param_scope.model.lr = 0.2`` writes its innermost frame. ``param_scope.frozen()`` makes the
+current values the snapshot every thread starts from; ``param_scope.empty(...)`` is a scope that
+hides every inherited key."""

@@ -96,6 +96,7 @@ def bind_scopes(
 
 
 has_rust_backend: bool = _backend == "rust"
+"""Whether the Rust backend is active (the 0.6 name; :func:`backend` says which one is)."""
 
 # The protocol both backends implement, re-exported for the API (this package is the only
 # importer of the native module; its stub types these names).
