@@ -174,7 +174,7 @@ def _hot(rounds: int, sample_ms: float) -> dict[str, Any]:
 
 
 def _loader(backend: str, rounds: int, sample_ms: float, quick: bool) -> dict[str, Any]:
-    from hyperparameter import _formats
+    from hyperparameter.loader import formats as _formats
 
     if _formats.yaml_backend() != "c":
         print("WARNING: ruamel.yaml.clib is missing: YAML parses in pure Python", file=sys.stderr)

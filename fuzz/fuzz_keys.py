@@ -21,8 +21,12 @@ import atheris
 
 with atheris.instrument_imports(include=["hyperparameter"]):
     import hyperparameter as hp
-    from hyperparameter import _coerce, _interpolate, _keys, _merge, storage
+    from hyperparameter import coerce as _coerce
+    from hyperparameter import storage
     from hyperparameter.errors import ConversionError, InvalidKeyError
+    from hyperparameter.loader import env as _env
+    from hyperparameter.loader import interpolate as _interpolate
+    from hyperparameter.storage import keys as _keys
 
 TARGETS = (bool, int, float, str, list, dict, tuple[int, str], int | None)
 
@@ -54,7 +58,7 @@ def TestOneInput(data: bytes) -> None:
             assert hp.param_scope[text]() == "v"
 
     # environment names, templates, raw values: only their documented errors
-    _merge.env_layer("APP", {f"APP_{text}": "1", f"APP_{text}__X": text})
+    _env.env_layer("APP", {f"APP_{text}": "1", f"APP_{text}__X": text})
     tree, _ = _interpolate.interpolate({"a": text, "b": {"c": 1}, "l": [1, 2]}, {"E": "e"})
     assert isinstance(tree, dict)
     _coerce.parse_scalar(text)

@@ -11,7 +11,7 @@ file, or text through ``loads``); the rest is the document. Oracles:
   load with a schema, so it must not fail where ``parse`` succeeded);
 - loading with a schema (which makes nearly every document an error that needs positions)
   raises only ``ConfigFileError`` / ``ConfigValidationError``;
-- YAML: the event-driven parser (``_formats._Builder``) and ruamel's node-based constructor
+- YAML: the event-driven parser (``_yaml_build._Builder``) and ruamel's node-based constructor
   it replaced agree on every document both accept;
 - a config that loads dumps to each format and loads back equal (JSON and TOML keys as text),
   or ``dump`` says why it cannot (``ValueError``: TOML has no null, JSON no NaN, too deep to
@@ -33,9 +33,10 @@ import atheris
 
 with atheris.instrument_imports(include=["hyperparameter"]):
     import hyperparameter as hp
-    from hyperparameter import _formats
     from hyperparameter.errors import ConfigFileError, ConfigValidationError
-    from hyperparameter.loader import _dump_key
+    from hyperparameter.loader import formats as _formats
+    from hyperparameter.loader.dumper import _dump_key
+    from hyperparameter.loader.formats import yaml_read as _yaml_read
 
 FORMATS = ("yaml", "json", "toml")
 TMP = tempfile.mkdtemp(prefix="hp-fuzz-")
@@ -115,7 +116,7 @@ def same_unordered(got: Any, expected: Any) -> bool:
     return same(got, expected)
 
 
-class NodeConstructor(_formats._Constructor):
+class NodeConstructor(_yaml_read._Constructor):
     """The YAML path that the event-driven builder replaced: ruamel composes the whole node
     graph, then this constructor builds it, collecting refused tags and counting the
     expanded graph afterwards. Kept here as the reference the builder must agree with."""
@@ -125,7 +126,7 @@ class NodeConstructor(_formats._Constructor):
         self.refused: list[tuple[str, Any]] = []
 
     def construct_undefined(self, node: Any) -> None:
-        self.refused.append((_formats._tag_text(str(node.tag)), node.start_mark))
+        self.refused.append((_yaml_read._tag_text(str(node.tag)), node.start_mark))
 
     def get_single_data(self) -> Any:
         node = self.composer.get_single_node()
@@ -134,15 +135,15 @@ class NodeConstructor(_formats._Constructor):
         data = self.construct_document(node)
         if self.refused:
             tag, mark = min(self.refused, key=lambda r: (r[1].line, r[1].column))
-            raise _formats._Fail(f"unsupported tag {tag!r}", mark)
+            raise _yaml_read._Fail(f"unsupported tag {tag!r}", mark)
         check_expansion(node)
         if data is not None and not isinstance(data, dict):
-            raise _formats._Fail("expected a mapping at the top level", node.start_mark)
+            raise _yaml_read._Fail("expected a mapping at the top level", node.start_mark)
         return data
 
 
 NodeConstructor.yaml_constructors = {
-    **_formats._Constructor.yaml_constructors,
+    **_yaml_read._Constructor.yaml_constructors,
     None: NodeConstructor.construct_undefined,
 }
 
@@ -165,7 +166,7 @@ def check_expansion(root: Any) -> None:
             if id(node) in memo:
                 continue
             if id(node) in on_path:
-                raise _formats._Fail("recursive alias", node.start_mark)
+                raise _yaml_read._Fail("recursive alias", node.start_mark)
             on_path.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children(node) if not isinstance(c, ScalarNode))
@@ -179,18 +180,18 @@ def check_expansion(root: Any) -> None:
                 size += memo[id(c)][0]
                 height = max(height, memo[id(c)][1])
         if height + 1 > _formats.MAX_DEPTH or size > _formats.MAX_ALIAS_NODES:
-            raise _formats._Fail("too deep or too large", node.start_mark)
+            raise _yaml_read._Fail("too deep or too large", node.start_mark)
         memo[id(node)] = (size, height + 1)
 
 
 def node_based_yaml(text: str) -> Any:
     def load(pure: bool) -> Any:
-        _formats._yaml_depth_guard(text, pure)
-        yaml = _formats._new_yaml(pure)
+        _yaml_read._yaml_depth_guard(text, pure)
+        yaml = _yaml_read._new_yaml(pure)
         yaml.Constructor = NodeConstructor
         return yaml.load(text)
 
-    data = _formats._yaml_run(text, "f", load)  # the parser parse() reads the text with
+    data = _yaml_read._yaml_run(text, "f", load)  # the parser parse() reads the text with
     return {} if data is None else data
 
 

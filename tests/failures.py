@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import hyperparameter as hp
-from hyperparameter import _interpolate, errors
+from hyperparameter import errors
+from hyperparameter.loader import interpolate as _interpolate
 from hyperparameter.storage import keys as _keys
 
 

@@ -20,7 +20,7 @@ import pytest
 
 import hyperparameter as hp
 from hyperparameter import cli
-from hyperparameter._cli_app import discover
+from hyperparameter.cli.app import discover
 from hyperparameter.schema.docstrings import parse as parse_doc
 
 DATA = Path(__file__).parent / "data" / "cli"

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from ruamel.yaml.constructor import SafeConstructor
 
-from hyperparameter import _formats
-from hyperparameter._formats import (
+from hyperparameter.errors import ConfigFileError, Loc
+from hyperparameter.loader import formats as _formats
+from hyperparameter.loader.formats import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
     Format,
@@ -25,7 +26,8 @@ from hyperparameter._formats import (
     positions,
     read_bytes,
 )
-from hyperparameter.errors import ConfigFileError, Loc
+from hyperparameter.loader.formats import common as _common
+from hyperparameter.loader.formats import yaml_read as _yaml_read
 
 DATA = Path(__file__).parent / "data" / "formats"
 CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))
@@ -354,7 +356,7 @@ def test_key_errors_name_the_full_dotted_key(
 @pytest.mark.parametrize(("fmt", "text", "expected"), MESSAGES)
 def test_error_messages(fmt: Format, text: str, expected: str) -> None:
     # The pure reader words one message differently; every other message is ours.
-    if "control characters" in expected and _formats._PURE:
+    if "control characters" in expected and _yaml_read._PURE:
         expected = expected.replace("control", "special")
     assert error(text, fmt) == expected
 
@@ -417,12 +419,12 @@ def test_constructors_registered_on_ruamel_classes_do_not_leak_in(
     with pytest.raises(ConfigFileError, match="unsupported tag '!ENV'"):
         parse("a: !ENV HOME\n", "yaml", "f")
     assert calls == []
-    allowed = {t for t in _formats._Constructor.yaml_constructors if t is not None}
+    allowed = {t for t in _yaml_read._Constructor.yaml_constructors if t is not None}
     assert allowed == {
         f"tag:yaml.org,2002:{t}"
         for t in ("null", "bool", "int", "float", "timestamp", "str", "seq", "map")
     }
-    assert _formats._Constructor.yaml_multi_constructors == {}
+    assert _yaml_read._Constructor.yaml_multi_constructors == {}
 
 
 def test_c_loader_is_used_when_installed() -> None:
@@ -456,12 +458,12 @@ def toml_header(depth: int) -> str:
     + [("yaml", yaml_block(100)), ("toml", toml_header(100)), ("toml", "t." * 99 + "x = 1\n")],
 )
 def test_100_levels_always_load(fmt: Format, text: str, yaml_impl: str) -> None:
-    assert _formats._deeper_than(parse(text, fmt, "f"), 99)
+    assert _common._deeper_than(parse(text, fmt, "f"), 99)
 
 
 @pytest.mark.parametrize("text", [nested("yaml", MAX_DEPTH), yaml_block(MAX_DEPTH)])
 def test_1000_levels_load_with_the_c_loader(text: str) -> None:
-    assert _formats._deeper_than(parse(text, "yaml", "f"), MAX_DEPTH - 1)
+    assert _common._deeper_than(parse(text, "yaml", "f"), MAX_DEPTH - 1)
 
 
 @pytest.mark.parametrize(

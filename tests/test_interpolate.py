@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from hyperparameter._formats import parse
-from hyperparameter._interpolate import MAX_NODES, MAX_STRING, interpolate
-from hyperparameter._merge import assignments, merge, override_layer
 from hyperparameter.coerce import Raw
 from hyperparameter.errors import InterpolationError, Loc
+from hyperparameter.loader.formats import parse
+from hyperparameter.loader.interpolate import MAX_NODES, MAX_STRING, interpolate
+from hyperparameter.loader.merge import assignments, merge, override_layer
 
 CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))
 ENV = {"HOME": "/home/me", "EMPTY": "", "PORT": "8080"}

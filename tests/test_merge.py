@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from hyperparameter._merge import (
+from hyperparameter.coerce import Raw
+from hyperparameter.errors import InvalidKeyError, Loc, OverrideError
+from hyperparameter.loader.env import env_layer
+from hyperparameter.loader.merge import (
     Assignment,
     assignments,
-    env_layer,
     merge,
     override_layer,
     source_of,
 )
-from hyperparameter.coerce import Raw
-from hyperparameter.errors import InvalidKeyError, Loc, OverrideError
 
 Layers = list[tuple[str, Mapping[str, Any] | Assignment]]
 

@@ -24,7 +24,7 @@ import pytest
 
 import hyperparameter as hp
 from hyperparameter import cli
-from hyperparameter._secrets import MARKER, Redacted
+from hyperparameter.loader.secrets import MARKER, Redacted
 
 ROOT = Path(__file__).parent.parent
 SECRET = "s3cr3t-XYZ-123"

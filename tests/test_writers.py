@@ -154,8 +154,8 @@ _ALPHABET = st.sampled_from([*"a #:-'\"\\\t\n\r ", "\x85", "\u2028", "\u2029", "
 @settings(max_examples=150, deadline=None)
 @given(st.text(_ALPHABET, max_size=12))
 def test_both_yaml_writers_round_trip_any_text(text: str) -> None:
-    from hyperparameter._cli_config import resolve
-    from hyperparameter._cli_tool import render_show
+    from hyperparameter.cli.resolve import resolve
+    from hyperparameter.cli.tool import render_show
 
     tree = {"k": text, (text or "e"): [text]}
     assert hp.loads(hp.dump(tree), "yaml") == tree

@@ -3,7 +3,7 @@
 Ids are those of the YAML test suite (github.com/yaml/yaml-test-suite) where a case is one of
 its documents, adapted to a top-level mapping where the suite's is a scalar or a list; other
 cases are named by what they check. The C parser (libyaml) refuses or misreads many of them:
-the loader reads those with ruamel's pure parser (see ``_formats._libyaml_misreads``). The gaps
+the loader reads those with ruamel's pure parser (see ``_yaml_read._libyaml_misreads``). The gaps
 that remain are pinned at the end and listed in docs/loading.md.
 """
 
@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 import hyperparameter as hp
-from hyperparameter import _formats
 from hyperparameter.errors import ConfigFileError, Loc
+from hyperparameter.loader import formats as _formats
+from hyperparameter.loader.formats import yaml_read as _yaml_read
 
 # (id, text, the mapping it loads as)
 VALID: list[tuple[str, str, dict[Any, Any]]] = [
@@ -394,6 +395,6 @@ def test_known_gaps_valid_but_refused(case: str, text: str) -> None:
 
 def test_the_c_parser_stays_the_fast_path() -> None:
     plain = "a: 1\nb: [x, y]  # comment\nc: '#fff'\nd: &base {e: 1}\nf: *base\n"
-    assert not _formats._libyaml_misreads(plain)
+    assert not _yaml_read._libyaml_misreads(plain)
     for text in ("k: &a:b 1\n", 'k: "v"#c\n', "k: >#c\n x\n", "%YAML 1.2#c\n---\n", "k: [a],#c\n"):
-        assert _formats._libyaml_misreads(text), text
+        assert _yaml_read._libyaml_misreads(text), text

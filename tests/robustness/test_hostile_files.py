@@ -128,7 +128,7 @@ def test_aliases_under_the_bound_load_and_are_independent_after_loading(tmp_path
 def test_the_bound_is_on_what_aliases_stand_for_not_on_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hyperparameter import _formats
+    from hyperparameter.loader.formats import yaml_build as _formats
 
     monkeypatch.setattr(_formats, "MAX_ALIAS_NODES", 1000)  # the same rule at a small scale
     monkeypatch.setattr(_formats, "_CAP", 1001)

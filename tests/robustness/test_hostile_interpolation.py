@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import hyperparameter as hp
-from hyperparameter import _interpolate
-from hyperparameter._interpolate import MAX_NESTING, MAX_NODES, MAX_STRING
+from hyperparameter.loader import interpolate as _interpolate
+from hyperparameter.loader.interpolate import MAX_NESTING, MAX_NODES, MAX_STRING
 
 pytestmark = pytest.mark.timeout(60)
 

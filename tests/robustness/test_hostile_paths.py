@@ -24,8 +24,7 @@ import pytest
 from subproc import run_python
 
 import hyperparameter as hp
-from hyperparameter import loader
-from hyperparameter._cli_lint import _glob
+from hyperparameter.cli.lint import _glob
 from hyperparameter.errors import ConfigFileError, InvalidKeyError
 
 pytestmark = pytest.mark.timeout(120)
@@ -103,7 +102,7 @@ def test_files_over_the_size_limit_are_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert hp.load.__module__ == "hyperparameter.loader"
-    from hyperparameter._formats import MAX_FILE_BYTES, max_file_bytes, read_bytes
+    from hyperparameter.loader.formats import MAX_FILE_BYTES, max_file_bytes, read_bytes
 
     assert MAX_FILE_BYTES == max_file_bytes() == 256 * 1024 * 1024
     huge = tmp_path / "huge.yaml"
@@ -289,7 +288,7 @@ def test_a_dump_interrupted_at_any_step_leaves_the_file_whole(
     def fail(*args: Any) -> Any:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(loader.os, step, fail)
+    monkeypatch.setattr(os, step, fail)  # what the dump calls
     with pytest.raises(OSError, match="No space left on device"):
         hp.dump({"new": 2}, target)
     monkeypatch.undo()

@@ -16,8 +16,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _cli_lint, _formats, _secrets, loader
-from ._cli_config import (
+from ..coerce import Raw
+from ..errors import ConfigFileError, ConfigValidationError, Loc
+from ..loader import formats as _formats
+from ..loader import secrets as _secrets
+from ..loader.dumper import _dump_key, _dumpable, dump
+from ..schema import to_tree
+from . import lint as _cli_lint
+from .resolve import (
     OVERRIDE,
     CliError,
     OutputError,
@@ -34,9 +40,6 @@ from ._cli_config import (
     resolve,
     walk,
 )
-from .coerce import Raw
-from .errors import ConfigFileError, ConfigValidationError, Loc
-from .schema import to_tree
 
 __all__ = ["main"]
 
@@ -47,7 +50,7 @@ exit status: 0 ok, 1 the config has problems, 2 usage error"""
 
 
 def _parser() -> tuple[Parser, dict[str, argparse.ArgumentParser]]:
-    from . import __version__
+    from .. import __version__
 
     fmt = argparse.RawDescriptionHelpFormatter
     parser = Parser(prog="hp", description=_DESCRIPTION, formatter_class=fmt)
@@ -187,9 +190,9 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
     # not to guess), their variables named in comments.
     config = res.secrets.redact(to_tree(config), ())
     if not provenance:
-        text = loader.dump(config, format=fmt, reveal_secrets=True)
+        text = dump(config, format=fmt, reveal_secrets=True)
         return text if fmt == "json" else _name_secrets(res, text, fmt)
-    tree = loader._dumpable(config, fmt, ())
+    tree = _dumpable(config, fmt, ())
     leaves = [loc for loc in res.leaves() if loc]
     if fmt == "json":
         flat = {
@@ -198,11 +201,11 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
         return json.dumps(flat, indent=2, ensure_ascii=False) + "\n"
     if fmt == "yaml":
         return _yaml_with_notes(tree, {_text_loc(loc): _note(res, loc) for loc in leaves})
-    text = loader.dump(config, format="toml", reveal_secrets=True)
+    text = dump(config, format="toml", reveal_secrets=True)
     lines = text.split("\n")
     positions = _formats.positions(text, "toml", "<show>")
     for loc in leaves:
-        pos = positions.get(tuple(loader._dump_key(p, "toml", ()) for p in loc))
+        pos = positions.get(tuple(_dump_key(p, "toml", ()) for p in loc))
         if pos is not None:
             lines[pos.key_line - 1] += f"  # {_note(res, loc)}"
     return "\n".join(lines)
@@ -227,7 +230,7 @@ def _name_secrets(res: Resolution, text: str, fmt: _formats.Format) -> str:
 
 def _at(tree: Any, loc: Loc, fmt: _formats.Format) -> Any:
     for part in loc:  # keys as the writer of fmt takes them
-        tree = tree[part if isinstance(tree, list) else loader._dump_key(part, fmt, ())]
+        tree = tree[part if isinstance(tree, list) else _dump_key(part, fmt, ())]
     return tree
 
 
@@ -292,7 +295,7 @@ def _lint(ns: argparse.Namespace) -> int:
 
 
 def _schema(ns: argparse.Namespace) -> int:
-    from .schema.jsonschema import json_schema
+    from ..schema.jsonschema import json_schema
 
     text = json.dumps(json_schema(import_schema(ns.schema)), indent=2, ensure_ascii=False) + "\n"
     if ns.output:

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import errors
-from .errors import MARKER, Redacted, origin
-from .schema.secrets import is_secret_type, is_secret_value
+from .. import errors
+from ..errors import MARKER, Redacted, origin
+from ..schema.secrets import is_secret_type, is_secret_value
 
 __all__ = [
     "MARKER",
@@ -80,7 +80,7 @@ class Log:
 @functools.cache
 def _typed_secrets(schema: type) -> bool:
     """Whether any field of ``schema``, at any depth, is typed as a secret."""
-    from .schema._adapter import _fields, is_schema
+    from ..schema._adapter import _fields, is_schema
 
     seen: set[int] = set()
     keep: list[Any] = []  # what `seen` holds the ids of stays alive
@@ -120,7 +120,7 @@ def _walk(tree: Any, loc: Loc) -> Any:
 
 
 def _text(value: Any) -> Any:
-    from .coerce import Raw
+    from ..coerce import Raw
 
     return value.text if type(value) is Raw else value
 
@@ -133,7 +133,7 @@ class Secrets:
     def __init__(
         self, log: Log | None = None, schema: type | None = None, tree: Any = None
     ) -> None:
-        from .schema import adapter_for
+        from ..schema import adapter_for
 
         self.locs = list(log.at) if log else []
         self.at = {_norm(loc): found for loc, found in (log.at.items() if log else ())}
@@ -248,7 +248,7 @@ class Secrets:
 
     def conversion(self, error: Any, loc: Loc, annotation: Any = None) -> Any:
         """A :class:`~hyperparameter.ConversionError` about the value at ``loc``, redacted."""
-        from .errors import ConversionError
+        from ..errors import ConversionError
 
         hits: list[tuple[str, tuple[str, ...]]] = []
         value = self.redact(error.value, loc, annotation, hits=hits)
@@ -263,7 +263,7 @@ _LITERAL = r"write \${ for a literal '${'"
 
 
 def _only_references(text: str) -> bool:
-    from . import _interpolate
+    from . import interpolate as _interpolate
 
     try:
         parts = _interpolate._parse(text)

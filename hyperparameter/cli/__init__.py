@@ -40,7 +40,7 @@ def launch(
     returns (a coroutine function is run with ``asyncio.run``). Command-line errors print one
     line on stderr and exit with status 2.
     """
-    from ._cli_app import discover, run
+    from .app import discover, run
 
     if not funcs:
         caller = sys._getframe(1)
@@ -66,6 +66,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     (bad flag, unknown key, schema not importable). Errors are one line on stderr; ``--debug``
     shows the traceback instead.
     """
-    from ._cli_tool import main as tool_main
+    from .tool import main as tool_main
 
     return tool_main(argv)

@@ -24,12 +24,16 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import _interpolate, _merge, _secrets, loader
-from ._formats import has_surrogate
-from .coerce import Raw, target_repr, untyped
-from .errors import ConfigValidationError, ErrorDetails, HyperparameterError, Loc, shown
-from .schema import adapter_for, is_schema, to_tree
-from .storage.keys import check_key
+from ..coerce import Raw, target_repr, untyped
+from ..errors import ConfigValidationError, ErrorDetails, HyperparameterError, Loc, shown
+from ..loader import interpolate as _interpolate
+from ..loader import merge as _merge
+from ..loader import pipeline as loader
+from ..loader import secrets as _secrets
+from ..loader.dumper import _dumpable
+from ..loader.formats import has_surrogate
+from ..schema import adapter_for, is_schema, to_tree
+from ..storage.keys import check_key
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -217,7 +221,7 @@ def show(value: Any) -> str:
         tree = to_tree(value)
         if _redacted_in(tree):
             return shown(tree)  # the repr names the variables of each secret
-        plain = loader._dumpable(tree, "yaml", (), keep_references=True)
+        plain = _dumpable(tree, "yaml", (), keep_references=True)
         return json.dumps(plain, ensure_ascii=False, default=str, separators=(", ", ": "))
     except (TypeError, ValueError):
         return shown(value)

@@ -17,9 +17,15 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from . import storage
-from ._cli_args import Command, Param, assignments, build, command, parse
-from ._cli_config import (
+from .. import storage
+from ..api import param_scope
+from ..coerce import Raw, coerce, target_repr, untyped
+from ..errors import ConfigValidationError, ConversionError, HyperparameterError, Loc
+from ..schema import adapter_for, is_schema
+from ..schema._adapter import _unwrap, unknown_key
+from ..storage.keys import parse_assignment
+from .args import Command, Param, assignments, build, command, parse
+from .resolve import (
     MISSING,
     CliError,
     OutputError,
@@ -36,12 +42,6 @@ from ._cli_config import (
     show,
     writing,
 )
-from .api import param_scope
-from .coerce import Raw, coerce, target_repr, untyped
-from .errors import ConfigValidationError, ConversionError, HyperparameterError, Loc
-from .schema import adapter_for, is_schema
-from .schema._adapter import _unwrap, unknown_key
-from .storage.keys import parse_assignment
 
 __all__ = ["discover", "run"]
 

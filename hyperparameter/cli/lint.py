@@ -20,9 +20,7 @@ from urllib.parse import quote
 
 import tomli
 
-from . import loader
-from ._cli_config import CliError, dotted, import_schema, json_text, out, printable
-from .errors import (
+from ..errors import (
     _NO_INPUT,
     ConfigFileError,
     ConfigValidationError,
@@ -30,6 +28,8 @@ from .errors import (
     key_text,
     shown,
 )
+from ..loader import pipeline as loader
+from .resolve import CliError, dotted, import_schema, json_text, out, printable
 
 __all__ = [
     "Finding",
@@ -484,7 +484,7 @@ def _uri(path: str) -> dict[str, str]:
 
 
 def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
-    from . import __version__
+    from .. import __version__
 
     rules: dict[str, int] = {}
     for f in findings:

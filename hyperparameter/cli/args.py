@@ -19,14 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._cli_config import MISSING, OVERRIDE, CliError, Parser, dotted, show
-from .coerce import _FALSE, _TRUE, Raw
-from .errors import Loc
-from .errors import shown as shown_value
-from .schema import docstrings as _docstrings
-from .schema import is_schema
-from .schema._adapter import _unwrap
-from .storage.keys import check_key, parse_assignment
+from ..coerce import _FALSE, _TRUE, Raw
+from ..errors import Loc
+from ..errors import shown as shown_value
+from ..schema import docstrings as _docstrings
+from ..schema import is_schema
+from ..schema._adapter import _unwrap
+from ..storage.keys import check_key, parse_assignment
+from .resolve import MISSING, OVERRIDE, CliError, Parser, dotted, show
 
 __all__ = ["Command", "Param", "Request", "assignments", "build", "command", "parse"]
 

@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._merge import source_of
-from ._secrets import Found, Log
-from .coerce import Raw
-from .errors import InterpolationError, Loc
+from ..coerce import Raw
+from ..errors import InterpolationError, Loc
+from .merge import source_of
+from .secrets import Found, Log
 
 __all__ = ["MAX_NESTING", "MAX_NODES", "MAX_STRING", "interpolate"]
 
