@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 
 import hyperparameter as hp
 from hyperparameter import cli
-from hyperparameter.cli.lint import LintConfig, schema_for
+from hyperparameter.cli.project import LintConfig, schema_for
 from hyperparameter.schema.jsonschema import json_schema
 
 DATA = Path(__file__).parent / "data" / "cli"

@@ -12,7 +12,7 @@ import pytest
 
 import hyperparameter as hp
 from hyperparameter import cli
-from hyperparameter.cli.lint import LintConfig, interpolate_for
+from hyperparameter.cli.project import LintConfig, interpolate_for
 
 WORKFLOW = """\
 name: ci

@@ -155,7 +155,7 @@ _ALPHABET = st.sampled_from([*"a #:-'\"\\\t\n\r ", "\x85", "\u2028", "\u2029", "
 @given(st.text(_ALPHABET, max_size=12))
 def test_both_yaml_writers_round_trip_any_text(text: str) -> None:
     from hyperparameter.cli.resolve import resolve
-    from hyperparameter.cli.tool import render_show
+    from hyperparameter.cli.show import render_show
 
     tree = {"k": text, (text or "e"): [text]}
     assert hp.loads(hp.dump(tree), "yaml") == tree

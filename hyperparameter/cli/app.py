@@ -25,23 +25,19 @@ from ..schema import adapter_for, is_schema
 from ..schema._adapter import _unwrap, unknown_key
 from ..storage.keys import parse_assignment
 from .args import Command, Param, assignments, build, command, parse
-from .resolve import (
+from .common import (
     MISSING,
     CliError,
     OutputError,
-    Resolution,
     did_you_mean,
     dotted,
-    explain,
-    explain_key,
-    findings,
-    import_schema,
     out,
     printable,
-    resolve,
     show,
     writing,
 )
+from .explain import explain, explain_key, findings
+from .resolve import Resolution, import_schema, resolve
 
 __all__ = ["discover", "run"]
 

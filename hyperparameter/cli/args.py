@@ -26,7 +26,7 @@ from ..schema import docstrings as _docstrings
 from ..schema import is_schema
 from ..schema._adapter import _unwrap
 from ..storage.keys import check_key, parse_assignment
-from .resolve import MISSING, OVERRIDE, CliError, Parser, dotted, show
+from .common import MISSING, OVERRIDE, CliError, Parser, dotted, show
 
 __all__ = ["Command", "Param", "Request", "assignments", "build", "command", "parse"]
 

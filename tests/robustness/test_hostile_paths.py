@@ -24,7 +24,7 @@ import pytest
 from subproc import run_python
 
 import hyperparameter as hp
-from hyperparameter.cli.lint import _glob
+from hyperparameter.cli.project import _glob
 from hyperparameter.errors import ConfigFileError, InvalidKeyError
 
 pytestmark = pytest.mark.timeout(120)
