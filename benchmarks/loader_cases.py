@@ -694,10 +694,10 @@ STAGES = [
     # label, owner (module path, attribute path), what it is
     ("read", "hyperparameter._formats", "read_bytes"),
     ("parse", "hyperparameter._formats", "parse"),
-    ("defaults", "hyperparameter.schema._adapter", "SchemaAdapter.defaults"),
+    ("defaults", "hyperparameter.schema.validate", "SchemaAdapter.defaults"),
     ("merge", "hyperparameter._merge", "merge"),
     ("interpolate", "hyperparameter._interpolate", "interpolate"),
-    ("validate: pre-walk", "hyperparameter.schema._adapter", "SchemaAdapter._walk"),
+    ("validate: pre-walk", "hyperparameter.schema.validate", "SchemaAdapter._walk"),
     ("validate: pydantic", "pydantic", "TypeAdapter.validate_python"),
 ]
 

@@ -22,7 +22,7 @@ from ..api import param_scope
 from ..coerce import Raw, coerce, target_repr, untyped
 from ..errors import ConfigValidationError, ConversionError, HyperparameterError, Loc
 from ..schema import adapter_for, is_schema
-from ..schema._adapter import _unwrap, unknown_key
+from ..schema.fields import _unwrap, unknown_key
 from ..storage.keys import parse_assignment
 from .args import Command, Param, assignments, build, command, parse
 from .common import (

@@ -24,7 +24,7 @@ from ..errors import Loc
 from ..errors import shown as shown_value
 from ..schema import docstrings as _docstrings
 from ..schema import is_schema
-from ..schema._adapter import _unwrap
+from ..schema.fields import _unwrap
 from ..storage.keys import check_key, parse_assignment
 from .common import MISSING, OVERRIDE, CliError, Parser, dotted, show
 

@@ -23,6 +23,7 @@ from ..errors import ConfigValidationError, ErrorDetails, Loc
 from ..loader import interpolate as _interpolate
 from ..loader import merge as _merge
 from ..loader import pipeline as loader
+from ..loader import references as _refs
 from ..loader import secrets as _secrets
 from ..schema import adapter_for, is_schema, to_tree
 from .common import MISSING, CliError, dotted, show
@@ -211,22 +212,22 @@ class Resolution:
         if not isinstance(text, str) or "${" not in text:
             return []
         try:
-            parts = _interpolate._parse(text)
-        except _interpolate._Syntax as e:
+            parts = _refs._parse(text)
+        except _refs._Syntax as e:
             if self.secrets.names_at(loc, env=False) is not None:
                 return [f"{'  ' * depth}{_secrets.MARKER}: invalid interpolation"]
             return [f"{'  ' * depth}{e.text}: invalid interpolation: {e.reason}"]
         lines = []
         for part in parts:
             pad = "  " * depth
-            if isinstance(part, _interpolate._Env):
+            if isinstance(part, _refs._Env):
                 found = os.environ.get(part.name)
                 shown = (
                     repr(_secrets.Redacted()) if found is not None else "unset, the default applies"
                 )
                 lines.append(f"{pad}{part.text}: env:{part.name} = {shown}")
                 continue
-            if not isinstance(part, _interpolate._Ref):
+            if not isinstance(part, _refs._Ref):
                 continue
             target = _target(loc, part)
             if target is None or walk(self.merged, target) is MISSING:
@@ -243,10 +244,10 @@ class Resolution:
 
 
 def _target(holder: Loc, ref: Any) -> Loc | None:
-    base = _interpolate.ref_base(holder, ref)
+    base = _refs.ref_base(holder, ref)
     if base is None:
         return None
-    index = _interpolate._index
+    index = _refs._index
     return (*base, *(p if (i := index(p)) is None else i for p in ref.path))
 
 

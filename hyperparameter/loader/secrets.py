@@ -31,6 +31,7 @@ from typing import Any
 from .. import errors
 from ..errors import MARKER, Redacted, origin
 from ..schema.secrets import is_secret_type, is_secret_value
+from .references import _LITERAL, _parse, _Syntax
 
 __all__ = [
     "MARKER",
@@ -80,7 +81,7 @@ class Log:
 @functools.cache
 def _typed_secrets(schema: type) -> bool:
     """Whether any field of ``schema``, at any depth, is typed as a secret."""
-    from ..schema._adapter import _fields, is_schema
+    from ..schema.fields import _fields, is_schema
 
     seen: set[int] = set()
     keep: list[Any] = []  # what `seen` holds the ids of stays alive
@@ -259,15 +260,10 @@ class Secrets:
         )
 
 
-_LITERAL = r"write \${ for a literal '${'"
-
-
 def _only_references(text: str) -> bool:
-    from . import interpolate as _interpolate
-
     try:
-        parts = _interpolate._parse(text)
-    except _interpolate._Syntax:
+        parts = _parse(text)
+    except _Syntax:
         return False
     return bool(parts) and not any(isinstance(p, str) and p.strip() for p in parts)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ._adapter import SchemaAdapter, adapter_for, is_schema, to_tree
+from .fields import is_schema, to_tree
+from .validate import SchemaAdapter, adapter_for
 
 __all__ = ["SchemaAdapter", "adapter_for", "is_schema", "to_tree"]
 

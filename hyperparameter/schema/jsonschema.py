@@ -26,7 +26,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from ..errors import SchemaError
 from . import docstrings as _docstrings
-from ._adapter import _NO_DEFAULT, _extra_allowed, _fields, _group
+from .fields import _NO_DEFAULT, _extra_allowed, _fields, _group
 
 __all__ = ["DIALECT", "INTERPOLATION", "json_schema"]
 

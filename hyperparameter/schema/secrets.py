@@ -7,7 +7,7 @@ import functools
 import typing
 from typing import Any
 
-from ._adapter import _unwrap
+from .fields import _unwrap
 
 __all__ = ["is_secret_type", "is_secret_value"]
 

@@ -23,8 +23,9 @@ from ..coerce import Raw
 from ..errors import ConfigValidationError, ErrorDetails, MissingParameterError, Redacted
 from ..storage.handles import LiveHandle
 from ..storage.keys import key_hash
-from ._adapter import SchemaAdapter, _fields, _group, adapter_for, unknown_key
+from .fields import _fields, _group, unknown_key
 from .secrets import is_secret_type
+from .validate import SchemaAdapter, adapter_for
 
 __all__ = ["Binding", "binding_for", "check_write", "snapshot", "validate_items", "view_for"]
 
