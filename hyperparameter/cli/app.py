@@ -24,7 +24,8 @@ from ..errors import ConfigValidationError, ConversionError, HyperparameterError
 from ..schema import adapter_for, is_schema
 from ..schema.fields import _unwrap, unknown_key
 from ..storage.keys import parse_assignment
-from .args import Command, Param, assignments, build, command, parse
+from .args import assignments, build, parse
+from .command import Command, Param, command
 from .common import (
     MISSING,
     CliError,
