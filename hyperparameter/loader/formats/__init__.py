@@ -42,7 +42,7 @@ from .files import max_file_bytes, read_bytes
 from .json import _json_scan, _parse_json
 from .toml import _parse_toml, _TomlScanner
 from .yaml import _parse_yaml, yaml_representer
-from .yaml_build import _yaml_positions
+from .yaml_positions import yaml_positions
 from .yaml_read import _PURE, _Fail, _new_yaml, _yaml_run
 
 __all__ = [
@@ -158,7 +158,7 @@ def positions(data: bytes | str, fmt: Format, path: str) -> dict[Loc, Position]:
     text = _decode(data, path)
     try:
         if fmt == "yaml":
-            return _yaml_positions(text, path)
+            return yaml_positions(text, path)
         if fmt == "toml":
             return _TomlScanner(text).run()
         return _json_scan(text).positions

@@ -1,15 +1,12 @@
 """YAML values built straight from parser events (no node graph), with the bounds of
-DESIGN §8, and the positions of every value and key (the slow path of errors)."""
+DESIGN §8. The positions of values and keys, for errors, are in ``yaml_positions``."""
 
 from __future__ import annotations
 
-import re
-import sys
 from array import array
 from types import SimpleNamespace
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.docinfo import DocInfo
 from ruamel.yaml.events import (
     AliasEvent,
@@ -21,14 +18,11 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ...errors import Loc
-from .common import MAX_ALIAS_NODES, MAX_DEPTH, Position, _kind
+from .common import MAX_ALIAS_NODES, MAX_DEPTH, _kind
 from .yaml_read import (
-    _CORE,
     _MERGE,
-    _NULL,
     _ONE_DOCUMENT,
     _PURE,
     _Constructor,
@@ -37,9 +31,8 @@ from .yaml_read import (
     _new_yaml,
     _raise_duplicate,
     _tag_text,
-    _yaml_depth_guard,
-    _yaml_run,
 )
+from .yaml_scalars import _MAP, _SCALAR_TAGS, _SEQ, _STR, construct_scalar, resolve_tag
 
 # ------------------------------------------------------------------------ YAML: fast path
 
@@ -48,38 +41,7 @@ from .yaml_read import (
 # checked as containers open (nothing recurses), and aliases share the object built for their
 # anchor. positions() (the slow path) still composes nodes.
 
-_STR = _CORE + "str"
-_INT = _CORE + "int"
-_FLOAT = _CORE + "float"
-_BOOL = _CORE + "bool"
-_MAP = _CORE + "map"
-_SEQ = _CORE + "seq"
-_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _CORE + "timestamp"})
-_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
-_BOOLS["FALSE"] = False
-_DECIMAL = re.compile(r"[-+]?[0-9]+\Z")
-_DECIMAL_FLOAT = re.compile(
-    r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?\Z"
-)
 _CAP = MAX_ALIAS_NODES + 1  # node counts saturate here
-
-
-def _implicit_table() -> dict[str, list[tuple[str, Any]]]:
-    """ruamel's YAML 1.2 implicit resolvers by first character, as the safe loader uses them
-    (a snapshot: resolvers other code registers later never reach it)."""
-    from ruamel.yaml.resolver import implicit_resolvers
-
-    table: dict[str, list[tuple[str, Any]]] = {}
-    for versions, tag, regexp, first in implicit_resolvers:
-        if (1, 2) in versions:
-            # ruamel compiles lazily behind a proxy whose every attribute costs a call
-            compiled = getattr(regexp, "lazy_self", lambda r=regexp: r)()
-            for ch in first:
-                table.setdefault(ch, []).append((str(tag), compiled.match))
-    return table
-
-
-_IMPLICIT = _implicit_table()
 
 
 class _Open:
@@ -431,84 +393,10 @@ class _Builder:
 
     def resolve(self, value: str) -> str:
         """The tag of a plain scalar (cached: configs repeat their keys and small values)."""
-        tag = _STR
-        for candidate, match in _IMPLICIT.get(value[:1], ()):
-            if match(value):
-                tag = candidate
-                break
+        tag = resolve_tag(value)
         if len(value) <= 32 and len(self.resolved) < 4096:
             self.resolved[value] = tag
         return tag
 
     def construct(self, tag: str, value: str, event: Any) -> Any:
-        if tag == _NULL:
-            return None
-        if tag == _INT and _DECIMAL.match(value):
-            try:
-                return int(value)
-            except ValueError:  # more digits than int() converts
-                limit = sys.get_int_max_str_digits()
-                message = f"an integer with more than {limit:,} digits"
-                raise _Fail(message, event.start_mark) from None
-        elif tag == _FLOAT and _DECIMAL_FLOAT.match(value):
-            return float(value)
-        elif tag == _BOOL and value in _BOOLS:
-            return _BOOLS[value]
-        node = ScalarNode(tag, value, start_mark=event.start_mark, end_mark=event.end_mark)
-        return _Constructor.yaml_constructors[tag](self.ctor, node)
-
-
-def _yaml_positions(text: str, path: str) -> dict[Loc, Position]:
-    def compose(pure: bool) -> tuple[YAML, Any]:
-        _yaml_depth_guard(text, pure)
-        yaml = _new_yaml(pure)
-        return yaml, yaml.compose(text)
-
-    yaml, root = _yaml_run(text, path, compose)  # the parser parse() reads the text with
-    if root is None:
-        return {(): Position(1, 1, 1, 1)}
-    keys = _Constructor(loader=yaml)
-    line, col = root.start_mark.line + 1, root.start_mark.column + 1
-    out: dict[Loc, Position] = {(): Position(line, col, line, col)}
-    stack: list[tuple[Loc, Any]] = [((), root)]
-    while stack and len(out) <= MAX_ALIAS_NODES:
-        loc, node = stack.pop()
-        if isinstance(node, MappingNode):
-            for key, (key_node, value_node) in _effective_pairs(node, keys).items():
-                child = (*loc, key)
-                out[child] = _node_position(value_node, key_node)
-                stack.append((child, value_node))
-        elif isinstance(node, SequenceNode):
-            for i, item in enumerate(node.value):
-                child = (*loc, i)
-                out[child] = _node_position(item, item)
-                stack.append((child, item))
-    return out
-
-
-def _effective_pairs(node: Any, keys: _Constructor) -> dict[Any, tuple[Any, Any]]:
-    """A mapping node's keys after ``<<`` merges (own keys win, earlier merge sources win),
-    without changing the node."""
-    pairs: dict[Any, tuple[Any, Any]] = {}
-    own: list[tuple[Any, Any]] = []
-    for key_node, value_node in node.value:
-        if key_node.tag != _MERGE:
-            own.append((key_node, value_node))
-            continue
-        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-        for source in reversed(sources):
-            if isinstance(source, MappingNode):
-                pairs.update(_effective_pairs(source, keys))
-    for key_node, value_node in own:
-        key = keys.construct_object(key_node, deep=True)
-        if not isinstance(key, (list, dict)):
-            pairs[key] = (key_node, value_node)
-    return pairs
-
-
-def _node_position(node: Node, key_node: Node) -> Position:
-    key_line, key_col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
-    if isinstance(node, ScalarNode) and node.tag == _NULL and node.value == "":
-        # An empty value has no text of its own; the C and pure parsers disagree where it is.
-        return Position(key_line, key_col, key_line, key_col)
-    return Position(node.start_mark.line + 1, node.start_mark.column + 1, key_line, key_col)
+        return construct_scalar(self.ctor, tag, value, event)
