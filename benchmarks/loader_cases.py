@@ -692,11 +692,11 @@ def build(fx: Fixture) -> tuple[list[Case], dict[str, str]]:
 
 STAGES = [
     # label, owner (module path, attribute path), what it is
-    ("read", "hyperparameter._formats", "read_bytes"),
-    ("parse", "hyperparameter._formats", "parse"),
+    ("read", "hyperparameter.loader.formats", "read_bytes"),
+    ("parse", "hyperparameter.loader.formats", "parse"),
     ("defaults", "hyperparameter.schema.validate", "SchemaAdapter.defaults"),
-    ("merge", "hyperparameter._merge", "merge"),
-    ("interpolate", "hyperparameter._interpolate", "interpolate"),
+    ("merge", "hyperparameter.loader.merge", "merge"),
+    ("interpolate", "hyperparameter.loader.interpolate", "interpolate"),
     ("validate: pre-walk", "hyperparameter.schema.validate", "SchemaAdapter._walk"),
     ("validate: pydantic", "pydantic", "TypeAdapter.validate_python"),
 ]
