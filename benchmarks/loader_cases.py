@@ -910,6 +910,8 @@ def _cold_child(case: str, path: Path) -> dict[str, Any]:
     from ruamel.yaml import YAML
 
     import hyperparameter as hp
+    import hyperparameter.loader
+    import hyperparameter.schema.validate
 
     spec = config_tree(SEED)
     model: Any = pydantic_schema(spec)

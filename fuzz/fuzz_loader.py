@@ -35,7 +35,7 @@ with atheris.instrument_imports(include=["hyperparameter"]):
     import hyperparameter as hp
     from hyperparameter.errors import ConfigFileError, ConfigValidationError
     from hyperparameter.loader import formats as _formats
-    from hyperparameter.loader.dumper import _dump_key
+    from hyperparameter.loader.dumper import dump_key
     from hyperparameter.loader.formats import yaml_read as _yaml_read
 
 FORMATS = ("yaml", "json", "toml")
@@ -94,7 +94,7 @@ def as_written(value: Any, fmt: str) -> Any:
     """``value`` as ``fmt`` can hold it: JSON writes dates and times as ISO 8601 text, YAML a
     time of day (documented; a schema field types them back); JSON and TOML keys are text."""
     if isinstance(value, dict):
-        return {_dump_key(k, fmt, ()): as_written(v, fmt) for k, v in value.items()}
+        return {dump_key(k, fmt, ()): as_written(v, fmt) for k, v in value.items()}
     if isinstance(value, list):
         return [as_written(v, fmt) for v in value]
     if fmt == "json" and isinstance(value, (dt.date, dt.time)):

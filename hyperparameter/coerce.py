@@ -50,8 +50,8 @@ class Raw:
         return hash(("Raw", self.text))
 
 
-_TRUE = frozenset({"true", "yes", "on", "1", "t", "y"})
-_FALSE = frozenset({"false", "no", "off", "0", "f", "n"})
+TRUE_WORDS = frozenset({"true", "yes", "on", "1", "t", "y"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0", "f", "n"})
 
 # YAML 1.2 core schema, plain scalars.
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
@@ -170,9 +170,9 @@ def _to_bool(v: Any) -> bool:
         raise _Fail("only the ints 0 and 1 are booleans")
     if isinstance(v, str):
         s = v.strip().lower()
-        if s in _TRUE:
+        if s in TRUE_WORDS:
             return True
-        if s in _FALSE:
+        if s in FALSE_WORDS:
             return False
         raise _Fail("expected one of true/false, yes/no, on/off, 1/0, t/f, y/n")
     raise _Fail(f"{type(v).__name__} is not a boolean")

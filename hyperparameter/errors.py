@@ -251,7 +251,7 @@ class ErrorDetails(TypedDict):
 
 
 # Findings whose input says nothing the message does not.
-_NO_INPUT = frozenset({"extra_forbidden", "missing", "interpolation"})
+NO_INPUT = frozenset({"extra_forbidden", "missing", "interpolation"})
 
 
 class ConfigValidationError(HyperparameterError, ValueError):
@@ -273,7 +273,7 @@ class ConfigValidationError(HyperparameterError, ValueError):
         for e in self._errors:
             key = key_text(e["loc"])
             where = f"{e['source']}: " if e.get("source") else ""
-            given = "" if e["type"] in _NO_INPUT else f" [input={shown(e.get('input'))}]"
+            given = "" if e["type"] in NO_INPUT else f" [input={shown(e.get('input'))}]"
             lines.append(f"  {where}{key}: {e['msg']}{given}")
         return "\n".join(lines)
 

@@ -10,13 +10,13 @@ from typing import Any
 from ..coerce import Raw
 from ..storage.keys import (
     Deferred,
-    _is_group,
-    _is_model,
-    _kind,
     check_key,
     flatten,
+    is_group,
+    is_model,
     key_hash,
     parse_assignment,
+    value_kind,
 )
 
 __all__ = ["scope_items"]
@@ -45,7 +45,7 @@ def scope_items(
     """
     if len(args) == 1 and not kwargs:
         (a,) = args
-        if isinstance(_kind(a), tuple):  # one validated config: walked by the store itself
+        if isinstance(value_kind(a), tuple):  # one validated config: walked by the store itself
             cls: type = type(a)
             return Deferred(a), _views().binding_for(cls), _view_for(cls)
     flat: dict[str, Any] = {}
@@ -58,11 +58,11 @@ def scope_items(
             flat[k] = Raw(raw, source=f"param_scope({a!r})")
             validated.discard(k)
             direct.add(k)
-        elif _is_group(a):
+        elif is_group(a):
             part: dict[str, Any] = {}
             flatten("", a, part)
             flat.update(part)
-            if (dataclasses.is_dataclass(a) and not isinstance(a, type)) or _is_model(a):
+            if (dataclasses.is_dataclass(a) and not isinstance(a, type)) or is_model(a):
                 schema = type(a)
                 validated.update(part)
             else:

@@ -22,7 +22,7 @@ from ..api import param_scope
 from ..coerce import Raw, coerce, target_repr, untyped
 from ..errors import ConfigValidationError, ConversionError, HyperparameterError, Loc
 from ..schema import adapter_for, is_schema
-from ..schema.fields import _unwrap, unknown_key
+from ..schema.fields import unknown_key, unwrap
 from ..storage.keys import parse_assignment
 from .args import assignments, build, parse
 from .command import Command, Param, command
@@ -71,7 +71,7 @@ def _typed(value: Any, p: Param, res: Resolution) -> Any:
     if value is None:
         return None
     source = None if isinstance(value, Raw) else res.source(p.loc)
-    base = _unwrap(p.target)
+    base = unwrap(p.target)
     if is_schema(base):
         tree = untyped(value)
         if not isinstance(tree, Mapping):

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..coerce import _FALSE, _TRUE, Raw
+from ..coerce import FALSE_WORDS, TRUE_WORDS, Raw
 from ..errors import Loc
 from ..schema import is_schema
-from ..schema.fields import _unwrap
+from ..schema.fields import unwrap
 from ..storage.keys import parse_assignment
 from .command import SEQUENCES as _SEQUENCES
 from .command import Command
@@ -33,7 +33,7 @@ _NUMBER = re.compile(r"-\.?\d")
 
 
 def _metavar(target: Any) -> str:
-    base = _unwrap(target)
+    base = unwrap(target)
     origin = typing.get_origin(base)
     if origin is Literal:
         return "{" + ",".join(str(a) for a in typing.get_args(base)) + "}"
@@ -54,7 +54,7 @@ def _metavar(target: Any) -> str:
 # holds no NUL), so argparse never takes a word for the flag that ``_split`` did not give it.
 _VALUE = "\0"
 # The words ``--amp WORD`` takes: the coercion table's booleans (docs/decisions.md).
-_BOOL_WORDS = _TRUE | _FALSE
+_BOOL_WORDS = TRUE_WORDS | FALSE_WORDS
 # What ``-C`` takes after its first file: further words with a config suffix.
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".toml", ".json")
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from ..errors import Loc
 from ..errors import shown as shown_value
 from ..schema import docstrings as _docstrings
-from ..schema.fields import _unwrap
+from ..schema.fields import unwrap
 from ..storage.keys import check_key
 from .common import MISSING, dotted, show
 
@@ -86,7 +86,7 @@ def command(fn: Callable[..., Any]) -> Command:
             target = type(p.default)
         default = MISSING if p.default is _P.empty else p.default
         param = Param(p.name, (*cmd.namespace, p.name), p.kind, target, default, "")
-        base = _unwrap(target)
+        base = unwrap(target)
         if base is bool:
             param.nargs = "flag"
         elif base in SEQUENCES or typing.get_origin(base) in SEQUENCES:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ..coerce import untyped
 from ..errors import Loc, shown
 from ..loader import secrets as _secrets
-from ..loader.dumper import _dumpable
+from ..loader.dumper import dumpable
 from ..loader.formats import has_surrogate
 from ..schema import to_tree
 from ..storage.keys import check_key
@@ -202,7 +202,7 @@ def show(value: Any) -> str:
         tree = to_tree(value)
         if _redacted_in(tree):
             return shown(tree)  # the repr names the variables of each secret
-        plain = _dumpable(tree, "yaml", (), keep_references=True)
+        plain = dumpable(tree, "yaml", (), keep_references=True)
         return json.dumps(plain, ensure_ascii=False, default=str, separators=(", ", ": "))
     except (TypeError, ValueError):
         return shown(value)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from ..errors import (
-    _NO_INPUT,
+    NO_INPUT,
     ConfigFileError,
     ConfigValidationError,
     ErrorDetails,
@@ -85,7 +85,7 @@ def _finding(e: ErrorDetails, fallback: str) -> Finding:
     m = _SOURCE.match(source)
     file, line, col = (m.group(1), int(m.group(2)), int(m.group(3))) if m else (fallback, 0, 0)
     message = e["msg"]
-    if e["type"] not in _NO_INPUT:
+    if e["type"] not in NO_INPUT:
         message += f" [input={shown(e.get('input'))}]"
     key = dotted(tuple(e["loc"])) or None
     return Finding(file, line or None, col or None, key, message, e["type"])

@@ -212,22 +212,22 @@ class Resolution:
         if not isinstance(text, str) or "${" not in text:
             return []
         try:
-            parts = _refs._parse(text)
-        except _refs._Syntax as e:
+            parts = _refs.parse(text)
+        except _refs.TemplateSyntax as e:
             if self.secrets.names_at(loc, env=False) is not None:
                 return [f"{'  ' * depth}{_secrets.MARKER}: invalid interpolation"]
             return [f"{'  ' * depth}{e.text}: invalid interpolation: {e.reason}"]
         lines = []
         for part in parts:
             pad = "  " * depth
-            if isinstance(part, _refs._Env):
+            if isinstance(part, _refs.Env):
                 found = os.environ.get(part.name)
                 shown = (
                     repr(_secrets.Redacted()) if found is not None else "unset, the default applies"
                 )
                 lines.append(f"{pad}{part.text}: env:{part.name} = {shown}")
                 continue
-            if not isinstance(part, _refs._Ref):
+            if not isinstance(part, _refs.Ref):
                 continue
             target = _target(loc, part)
             if target is None or walk(self.merged, target) is MISSING:
@@ -247,7 +247,7 @@ def _target(holder: Loc, ref: Any) -> Loc | None:
     base = _refs.ref_base(holder, ref)
     if base is None:
         return None
-    index = _refs._index
+    index = _refs.list_index
     return (*base, *(p if (i := index(p)) is None else i for p in ref.path))
 
 

@@ -11,7 +11,7 @@ from ..coerce import Raw
 from ..errors import Loc
 from ..loader import formats as _formats
 from ..loader import secrets as _secrets
-from ..loader.dumper import _dump_key, _dumpable, dump
+from ..loader.dumper import dump, dump_key, dumpable
 from ..schema import to_tree
 from .common import dotted, out, printable
 from .project import layered
@@ -55,7 +55,7 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
     if not provenance:
         text = dump(config, format=fmt, reveal_secrets=True)
         return text if fmt == "json" else _name_secrets(res, text, fmt)
-    tree = _dumpable(config, fmt, ())
+    tree = dumpable(config, fmt, ())
     leaves = [loc for loc in res.leaves() if loc]
     if fmt == "json":
         flat = {
@@ -68,7 +68,7 @@ def render_show(res: Resolution, fmt: _formats.Format, provenance: bool) -> str:
     lines = text.split("\n")
     positions = _formats.positions(text, "toml", "<show>")
     for loc in leaves:
-        pos = positions.get(tuple(_dump_key(p, "toml", ()) for p in loc))
+        pos = positions.get(tuple(dump_key(p, "toml", ()) for p in loc))
         if pos is not None:
             lines[pos.key_line - 1] += f"  # {_note(res, loc)}"
     return "\n".join(lines)
@@ -93,7 +93,7 @@ def _name_secrets(res: Resolution, text: str, fmt: _formats.Format) -> str:
 
 def _at(tree: Any, loc: Loc, fmt: _formats.Format) -> Any:
     for part in loc:  # keys as the writer of fmt takes them
-        tree = tree[part if isinstance(tree, list) else _dump_key(part, fmt, ())]
+        tree = tree[part if isinstance(tree, list) else dump_key(part, fmt, ())]
     return tree
 
 

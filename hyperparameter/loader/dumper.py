@@ -34,14 +34,14 @@ Format = Literal["yaml", "toml", "json"]
 Loc = tuple[str | int, ...]
 
 
-def _dumpable(
+def dumpable(
     value: Any,
     fmt: Format,
     loc: Loc,
     keep_references: bool = False,
     secrets: Literal["hide", "reveal"] | None = None,
 ) -> Any:
-    """``value`` as what the ``fmt`` writer takes: plain dicts (keys by :func:`_dump_key`),
+    """``value`` as what the ``fmt`` writer takes: plain dicts (keys by :func:`dump_key`),
     lists, scalars; ``${`` in strings escaped unless ``keep_references``. ``secrets="hide"``
     writes each secret as :func:`_secrets.dumped` says (a reference that reads it back, else
     the marker), ``"reveal"`` the real values of ``SecretStr``/``SecretBytes``.
@@ -63,7 +63,7 @@ def _dumpable(
             written: dict[Any, Any] = {}  # key as written -> the key it came from
             pending = []
             for k, v in node.items():
-                name = _dump_key(k, fmt, at)
+                name = dump_key(k, fmt, at)
                 if name in written:
                     raise _key_collision(written[name], k, name, fmt, at)
                 written[name] = k
@@ -108,7 +108,7 @@ def _too_long(what: str) -> str:
     return f"{what} with more than {sys.get_int_max_str_digits():,} digits; cannot dump"
 
 
-def _dump_key(key: Any, fmt: Format, loc: Loc) -> Any:
+def dump_key(key: Any, fmt: Format, loc: Loc) -> Any:
     """``key`` as the writer of ``fmt`` takes it. YAML keeps the key types it reads back
     (``str``, ``int``, ``float``, ``bool``, ``None``, dates); JSON and TOML keys are strings, so
     there a key of another of those types is written as text (``0``, ``1.5``, ``true``,
@@ -205,7 +205,7 @@ def dump(
         raise TypeError(
             f"dump() takes a dataclass / pydantic instance or a mapping, not {shown(obj)}"
         )
-    tree = _dumpable(to_tree(obj), fmt, (), keep_references, "reveal" if reveal_secrets else "hide")
+    tree = dumpable(to_tree(obj), fmt, (), keep_references, "reveal" if reveal_secrets else "hide")
     try:
         text = _write(tree, fmt)
     except RecursionError:  # the writers recurse; a config this deep loads but cannot be written

@@ -25,14 +25,14 @@ from ..errors import InterpolationError, Loc
 from .merge import source_of
 from .references import (
     MAX_NESTING,
-    _Env,
-    _env_only,
-    _index,
-    _parse,
-    _Part,
-    _Ref,
-    _Syntax,
+    Env,
+    Part,
+    Ref,
+    TemplateSyntax,
+    env_only,
     escape,
+    list_index,
+    parse,
     ref_base,
 )
 from .secrets import Found, Log
@@ -125,7 +125,7 @@ class _Resolver:
         self.tree = tree
         self.environ = environ
         self.describe = describe
-        self.templates: dict[Loc, tuple[Any, list[_Part]]] = {}  # in document order
+        self.templates: dict[Loc, tuple[Any, list[Part]]] = {}  # in document order
         self.done: dict[Loc, Any] = {}
         self.failed: set[Loc] = set()
         self.errors: list[InterpolationError] = []
@@ -166,8 +166,8 @@ class _Resolver:
                     at = (*loc, k)
                     order.append(at)
                     try:
-                        self.templates[at] = (v, _parse(text))
-                    except _Syntax as e:
+                        self.templates[at] = (v, parse(text))
+                    except TemplateSyntax as e:
                         self.templates[at] = (v, [])
                         self.failed.add(at)
                         message = f"invalid interpolation {_short(e.text)!r}: {e.reason}"
@@ -257,7 +257,7 @@ class _Resolver:
             return Raw(value, original.source)  # still an untyped override string
         return value
 
-    def _mark(self, loc: Loc, original: Any, parts: list[_Part], value: Any) -> None:
+    def _mark(self, loc: Loc, original: Any, parts: list[Part], value: Any) -> None:
         """Files ``value`` (just evaluated at ``loc``) as secret when it read a variable or
         a secret value: a mapping or list copied by one reference has the secrets of the
         original at the same places; any other value is secret as a whole."""
@@ -281,7 +281,7 @@ class _Resolver:
             return
         unique = tuple(dict.fromkeys(names))
         text = original.text if isinstance(original, Raw) else original
-        if _env_only(parts):
+        if env_only(parts):
             reference: str | None = text
         elif len(unique) == 1 and self.read.get(unique[0]) == _embed(value):
             reference = f"${{env:{unique[0]}}}"
@@ -293,7 +293,7 @@ class _Resolver:
         self.secret[loc] = found
         self._secret_prefixes.update(loc[:i] for i in range(len(loc)))
 
-    def _join(self, loc: Loc, parts: list[_Part] | tuple[_Part, ...]) -> Any:
+    def _join(self, loc: Loc, parts: list[Part] | tuple[Part, ...]) -> Any:
         if len(parts) == 1 and not isinstance(parts[0], str):
             return self._value(loc, parts[0])
         pieces: list[str] = []
@@ -306,8 +306,8 @@ class _Resolver:
             pieces.append(piece)
         return "".join(pieces)
 
-    def _value(self, loc: Loc, part: _Ref | _Env) -> Any:
-        if isinstance(part, _Env):
+    def _value(self, loc: Loc, part: Ref | Env) -> Any:
+        if isinstance(part, Env):
             found = self.environ.get(part.name)
             if found is not None:
                 self._names.append(part.name)
@@ -324,7 +324,7 @@ class _Resolver:
             raise _Error(f"{part.text} goes above the top level", [])
         return self._lookup(base, part)
 
-    def _lookup(self, base: Loc, ref: _Ref) -> Any:
+    def _lookup(self, base: Loc, ref: Ref) -> Any:
         node: Any = self.tree
         for step in base:
             node = node[step]
@@ -336,7 +336,7 @@ class _Resolver:
                 node = self._settled(concrete, [target, _dotted(concrete)])
                 settled = True
             key: str | int | None = segment
-            index = _index(segment)
+            index = list_index(segment)
             if isinstance(node, Mapping):
                 if segment not in node and index is not None and index in node:
                     key = index

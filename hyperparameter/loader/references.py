@@ -9,42 +9,56 @@ from dataclasses import dataclass
 
 from ..errors import Loc
 
-__all__ = ["MAX_NESTING", "escape", "ref_base"]
+__all__ = [
+    "LITERAL_HINT",
+    "MAX_NESTING",
+    "Env",
+    "Part",
+    "Ref",
+    "TemplateSyntax",
+    "env_only",
+    "escape",
+    "list_index",
+    "parse",
+    "ref_base",
+]
 
 #: How deeply ``${env:A,${env:B,…}}`` defaults may nest.
 MAX_NESTING = 100
 
-
-#: The longest text an interpolation may produce, in characters.
 
 _RESOLVER = re.compile(r"\s*([A-Za-z_][\w.]*)\s*:")
 _SEGMENT = re.compile(r"[^\s.${}\[\]:,\\]+\Z")
 
 
 @dataclass(frozen=True, slots=True)
-class _Ref:
+class Ref:
+    """``${a.b}``, ``${.b}``, ``${..b}``: a reference to another key."""
+
     text: str  # as written, for messages
     dots: int  # 0: absolute; 1: the holder's container; 2: its parent; …
     path: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class _Env:
+class Env:
+    """``${env:VAR}`` / ``${env:VAR,default}``: an environment variable."""
+
     text: str
     name: str
-    default: tuple[str | _Ref | _Env, ...] | None
+    default: tuple[str | Ref | Env, ...] | None
 
 
-_Part = str | _Ref | _Env
+Part = str | Ref | Env
 
 
-class _Syntax(Exception):
+class TemplateSyntax(Exception):
     def __init__(self, text: str, reason: str) -> None:
         self.text = text
         self.reason = reason
 
 
-def _parse(s: str) -> list[_Part]:
+def parse(s: str) -> list[Part]:
     parts, _ = _parse_parts(s, 0, nested=0)
     return parts
 
@@ -60,10 +74,10 @@ def escape(text: str) -> str:
     return _ESCAPABLE.sub(lambda m: m.group(1) * 2 + "\\${", text)
 
 
-def _parse_parts(s: str, i: int, nested: int) -> tuple[list[_Part], int]:
+def _parse_parts(s: str, i: int, nested: int) -> tuple[list[Part], int]:
     """Literal text and interpolations from ``s[i:]``; ``nested`` (the depth of env defaults
     this text is in) stops before the ``}`` that closes it."""
-    parts: list[_Part] = []
+    parts: list[Part] = []
     text: list[str] = []
     n = len(s)
     while i < n:
@@ -98,7 +112,7 @@ def _parse_parts(s: str, i: int, nested: int) -> tuple[list[_Part], int]:
     return parts, i
 
 
-def _parse_interpolation(s: str, start: int, nested: int) -> tuple[_Part, int]:
+def _parse_interpolation(s: str, start: int, nested: int) -> tuple[Part, int]:
     i = start + 2
     m = _RESOLVER.match(s, i)
     if m is not None and m.group(1) in ("env", "oc.env"):
@@ -107,10 +121,10 @@ def _parse_interpolation(s: str, start: int, nested: int) -> tuple[_Part, int]:
         while j < len(s) and s[j] not in ",}":
             j += 1
         name = s[i:j].strip()
-        default: tuple[_Part, ...] | None = None
+        default: tuple[Part, ...] | None = None
         if j < len(s) and s[j] == ",":
             if nested >= MAX_NESTING:
-                raise _Syntax(s[start:], f"defaults nested more than {MAX_NESTING} levels")
+                raise TemplateSyntax(s[start:], f"defaults nested more than {MAX_NESTING} levels")
             parts, j = _parse_parts(s, j + 1, nested + 1)
             if parts and isinstance(parts[0], str):
                 parts[0] = parts[0].lstrip()
@@ -118,33 +132,33 @@ def _parse_interpolation(s: str, start: int, nested: int) -> tuple[_Part, int]:
                 parts[-1] = parts[-1].rstrip()
             default = tuple(p for p in parts if p != "")
         if j >= len(s):
-            raise _Syntax(s[start:], "unterminated '${'")
+            raise TemplateSyntax(s[start:], "unterminated '${'")
         text = s[start : j + 1]
         if not name:
-            raise _Syntax(text, "no variable name")
-        return _Env(text, name, default), j + 1
+            raise TemplateSyntax(text, "no variable name")
+        return Env(text, name, default), j + 1
     end = s.find("}", i)
     if end < 0:
-        raise _Syntax(s[start:], "unterminated '${'")
+        raise TemplateSyntax(s[start:], "unterminated '${'")
     text = s[start : end + 1]
     if m is not None:
         whole = s[start : _closing(s, i, end) + 1]  # `${foo:{k: [v]}}`: named whole
-        reason = f"unknown resolver {m.group(1)!r} (supported: env, oc.env; {_LITERAL})"
-        raise _Syntax(whole, reason)
+        reason = f"unknown resolver {m.group(1)!r} (supported: env, oc.env; {LITERAL_HINT})"
+        raise TemplateSyntax(whole, reason)
     body = s[i:end].strip()
     if "${" in body:
-        raise _Syntax(text, "a reference inside a key path is not supported")
+        raise TemplateSyntax(text, "a reference inside a key path is not supported")
     dots = len(body) - len(body.lstrip("."))
     rest = body[dots:]
     path = tuple(rest.split(".")) if rest else ()
     if not body or any(not _SEGMENT.match(p) for p in path):
         reason = "empty reference" if not body else "not a key path"
         # `${{ matrix.os }}` (GitHub Actions, Jinja) and other braces inside: named whole
-        raise _Syntax(s[start : _closing(s, i, end) + 1], f"{reason} ({_LITERAL})")
-    return _Ref(text, dots, path), end + 1
+        raise TemplateSyntax(s[start : _closing(s, i, end) + 1], f"{reason} ({LITERAL_HINT})")
+    return Ref(text, dots, path), end + 1
 
 
-_LITERAL = r"write \${ for a literal '${'"
+LITERAL_HINT = r"write \${ for a literal '${'"
 
 
 def _closing(s: str, i: int, end: int) -> int:
@@ -161,16 +175,16 @@ def _closing(s: str, i: int, end: int) -> int:
     return end
 
 
-def _env_only(parts: list[_Part] | tuple[_Part, ...]) -> bool:
+def env_only(parts: list[Part] | tuple[Part, ...]) -> bool:
     """Whether ``parts`` reference nothing but environment variables (defaults included): a
     text that reads back the same value wherever it is written."""
     return all(
-        isinstance(p, str) or (isinstance(p, _Env) and (p.default is None or _env_only(p.default)))
+        isinstance(p, str) or (isinstance(p, Env) and (p.default is None or env_only(p.default)))
         for p in parts
     )
 
 
-def ref_base(holder: Loc, ref: _Ref) -> Loc | None:
+def ref_base(holder: Loc, ref: Ref) -> Loc | None:
     """Where the path of ``ref``, written in the value at ``holder``, starts: ``()`` for an
     absolute reference, the holding container for ``${.x}``, one level up per further dot;
     ``None`` above the top level."""
@@ -183,7 +197,7 @@ def ref_base(holder: Loc, ref: _Ref) -> Loc | None:
     return container[: len(container) - up]
 
 
-def _index(segment: str) -> int | None:
+def list_index(segment: str) -> int | None:
     """``segment`` as an index, or None (not digits, or more digits than ``int()`` takes)."""
     if not segment.isdigit():
         return None

@@ -31,7 +31,7 @@ from typing import Any
 from .. import errors
 from ..errors import MARKER, Redacted, origin
 from ..schema.secrets import is_secret_type, is_secret_value
-from .references import _LITERAL, _parse, _Syntax
+from .references import LITERAL_HINT, TemplateSyntax, parse
 
 __all__ = [
     "MARKER",
@@ -233,7 +233,7 @@ class Secrets:
         typed = self.names_at(loc, env=False) == ()
         if e["type"] == "interpolation" and typed and msg.startswith("invalid interpolation "):
             # the message quotes the text, and a secret's text is the secret
-            msg = f"invalid interpolation in a secret value ({MARKER}); {_LITERAL}"
+            msg = f"invalid interpolation in a secret value ({MARKER}); {LITERAL_HINT}"
         return {**e, "input": inp, "msg": msg}
 
     def template(self, raw: Any, loc: Loc, annotation: Any = None) -> Any:
@@ -262,8 +262,8 @@ class Secrets:
 
 def _only_references(text: str) -> bool:
     try:
-        parts = _parse(text)
-    except _Syntax:
+        parts = parse(text)
+    except TemplateSyntax:
         return False
     return bool(parts) and not any(isinstance(p, str) and p.strip() for p in parts)
 

@@ -55,7 +55,7 @@ def _fields(cls: type) -> dict[str, _Field]:
     return {key: _Field(key, annotation, d, f) for key, annotation, d, f in found}
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """``Annotated[X, ...]`` → X; ``Optional[X]`` → X (a union with one non-None member)."""
     while True:
         origin = typing.get_origin(annotation)
@@ -71,7 +71,7 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _group(annotation: Any) -> type | None:
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     return base if is_schema(base) else None
 
 

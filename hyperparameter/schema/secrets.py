@@ -7,7 +7,7 @@ import functools
 import typing
 from typing import Any
 
-from .fields import _unwrap
+from .fields import unwrap
 
 __all__ = ["is_secret_type", "is_secret_value"]
 
@@ -23,7 +23,7 @@ def _secret_classes() -> tuple[type, ...]:
 def is_secret_type(annotation: Any) -> bool:
     """Whether a field typed ``annotation`` holds a secret (``Optional`` and ``Annotated``
     unwrapped)."""
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     base = typing.get_origin(base) or base
     return isinstance(base, type) and issubclass(base, _secret_classes())
 

@@ -27,9 +27,9 @@ from .fields import (
     _fields,
     _group,
     _name,
-    _unwrap,
     is_schema,
     unknown_key,
+    unwrap,
 )
 
 __all__ = ["SchemaAdapter", "adapter_for"]
@@ -42,13 +42,13 @@ _TABLE_TYPES = frozenset({bool, int, float, str, list, tuple, set, frozenset})
 
 
 def _on_table(annotation: Any) -> bool:
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     return base in _TABLE_TYPES or typing.get_origin(base) in _TABLE_TYPES
 
 
 def _bool_mismatch(value: Any, annotation: Any) -> tuple[str, str] | None:
     """The table refuses bools for numbers where pydantic's lax mode would accept them."""
-    base = _unwrap(annotation)
+    base = unwrap(annotation)
     if isinstance(value, bool) and base is int:
         return "int_type", "Input should be a valid integer"
     if isinstance(value, bool) and base is float:
@@ -86,7 +86,7 @@ class SchemaAdapter:
         annotation: Any = self.schema
         for part in loc:
             if cls is None:
-                base = _unwrap(annotation)
+                base = unwrap(annotation)
                 origin = typing.get_origin(base)
                 args = typing.get_args(base)
                 if origin in (list, tuple, set, frozenset) and args and isinstance(part, int):
@@ -178,7 +178,7 @@ class SchemaAdapter:
         group = _group(annotation)
         if group is not None and isinstance(v, Mapping):
             return self._walk(v, group, loc, errors)
-        base = _unwrap(annotation)
+        base = unwrap(annotation)
         origin = typing.get_origin(base)
         args = typing.get_args(base)
         if origin in (list, tuple, set, frozenset) and isinstance(v, list) and args:
@@ -226,7 +226,7 @@ def _groups_in(cls: type, node: Any) -> Iterator[tuple[Loc, type, Any]]:
         if group is not None and isinstance(value, Mapping):
             yield (key,), group, value
             continue
-        base = _unwrap(f.annotation)
+        base = unwrap(f.annotation)
         origin, args = typing.get_origin(base), typing.get_args(base)
         if origin in (list, tuple, set, frozenset) and isinstance(value, list) and args:
             item = _group(args[0])

@@ -127,7 +127,7 @@ def forced_hash(key: str, value: int) -> Iterator[None]:
             _HASHES[key] = old
 
 
-def _is_model(obj: object) -> bool:
+def is_model(obj: object) -> bool:
     return hasattr(type(obj), "model_fields") and hasattr(obj, "__pydantic_fields_set__")
 
 
@@ -147,7 +147,7 @@ _KINDS: dict[type, int | tuple[str, ...]] = {
 }
 
 
-def _kind(value: Any) -> int | tuple[str, ...]:
+def value_kind(value: Any) -> int | tuple[str, ...]:
     t = type(value)
     kind = _KINDS.get(t)
     if kind is None:
@@ -155,7 +155,7 @@ def _kind(value: Any) -> int | tuple[str, ...]:
             kind = _MAPPING
         elif dataclasses.is_dataclass(t):
             kind = tuple(f.name for f in dataclasses.fields(t))
-        elif _is_model(value):
+        elif is_model(value):
             kind = tuple(t.model_fields)
         elif isinstance(value, (list, tuple)):
             kind = _SEQUENCE
@@ -167,7 +167,7 @@ def _kind(value: Any) -> int | tuple[str, ...]:
 
 def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
     """The named children of a group value, or None for a leaf."""
-    kind = _kind(value)
+    kind = value_kind(value)
     if kind == _MAPPING:
         if not value:
             return None
@@ -199,7 +199,7 @@ def flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
             continue
         kind = _KINDS.get(type(node))
         if kind is None:
-            kind = _kind(node)
+            kind = value_kind(node)
         if kind == _LEAF:
             if not key:
                 raise InvalidKeyError(key, "empty key")
@@ -248,11 +248,11 @@ def parse_assignment(text: str, source: str | None = None) -> tuple[str, str]:
     return check_key(key.strip()), raw.strip()
 
 
-def _is_group(value: Any) -> bool:
+def is_group(value: Any) -> bool:
     return (
         isinstance(value, Mapping)
         or (dataclasses.is_dataclass(value) and not isinstance(value, type))
-        or _is_model(value)
+        or is_model(value)
     )
 
 
@@ -264,7 +264,7 @@ class Deferred:
 
     __slots__ = ("value",)
     kinds = _KINDS
-    kind = staticmethod(_kind)
+    kind = staticmethod(value_kind)
     segment = staticmethod(check_segment)
     collision = staticmethod(segment_collision)
     sizes: ClassVar[dict[type, int]] = {}  # entries of the last walk, per config class
