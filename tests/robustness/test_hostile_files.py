@@ -2,9 +2,9 @@
 ``hp.loads`` on text): each one loads correctly or fails with a located ``ConfigFileError``,
 in bounded time (the per-test timeout) and memory, and never executes anything.
 
-``tests/test_formats.py`` pins the parser-level messages; these tests go through the loader
-and add what it does not cover: whole files on disk, every Python tag, encodings, line ends,
-truncation at every byte, huge numbers, dates.
+``tests/loader/formats/test_formats.py`` pins the parser-level messages; these tests go through
+the loader and add what it does not cover: whole files on disk, every Python tag, encodings, line
+ends, truncation at every byte, huge numbers, dates.
 """
 
 from __future__ import annotations

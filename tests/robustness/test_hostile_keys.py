@@ -3,7 +3,7 @@
 ``TLSKVStorage``, ``-D`` overrides (``load`` and the CLI), environment variables, files, and
 the Rust API. Each refuses with ``InvalidKeyError`` naming the key (the CLI: exit status 2 and
 a one-line message), or — environment variables — ignores the name, as documented.
-``tests/test_keys.py`` holds the grammar's own table; this is the entry-point matrix.
+``tests/storage/test_keys.py`` holds the grammar's own table; this is the entry-point matrix.
 """
 
 from __future__ import annotations

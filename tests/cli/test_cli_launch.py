@@ -23,8 +23,8 @@ from hyperparameter import cli
 from hyperparameter.cli.app import discover
 from hyperparameter.schema.docstrings import parse as parse_doc
 
-DATA = Path(__file__).parent / "data" / "cli"
-ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parents[1] / "data" / "cli"
+ROOT = Path(__file__).parents[2]
 
 
 def run(*args: str, cwd: Path = DATA) -> subprocess.CompletedProcess[str]:

@@ -19,7 +19,7 @@ from schemas import SCHEMAS
 
 import hyperparameter as hp
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def cases(kind: str) -> list[Any]:

@@ -15,7 +15,7 @@ from hyperparameter import storage
 from hyperparameter.errors import InvalidKeyError, ScopeError
 from hyperparameter.storage import keys as _keys
 
-VECTORS = json.loads((Path(__file__).parent / "data" / "xxh64_vectors.json").read_text("utf-8"))
+VECTORS = json.loads((Path(__file__).parents[1] / "data" / "xxh64_vectors.json").read_text("utf-8"))
 
 
 def test_vector_file_has_the_required_cases() -> None:

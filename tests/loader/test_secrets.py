@@ -26,7 +26,7 @@ import hyperparameter as hp
 from hyperparameter import cli
 from hyperparameter.loader.secrets import MARKER, Redacted
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 SECRET = "s3cr3t-XYZ-123"
 VAR = "MY_SECRET_TOKEN"
 SHOWN = "'**********' (from ${env:MY_SECRET_TOKEN})"

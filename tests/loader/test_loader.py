@@ -276,7 +276,7 @@ def test_pushing_a_schemaless_mapping_with_dotted_keys_raises(tmp_path: Path) ->
 
 # ------------------------------------------------------------------------ the real-world corpus
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 # Files using another tool's `${…}` (docker-compose, GitHub Actions, Hydra's runtime keys,
 # coverage's environment syntax) load with interpolate=False; with interpolation on, they fail

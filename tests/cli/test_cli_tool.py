@@ -24,8 +24,8 @@ from hyperparameter import cli
 from hyperparameter.cli.project import LintConfig, schema_for
 from hyperparameter.schema.jsonschema import json_schema
 
-DATA = Path(__file__).parent / "data" / "cli"
-ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parents[1] / "data" / "cli"
+ROOT = Path(__file__).parents[2]
 SARIF_SCHEMA = json.loads((DATA / "sarif-2.1.0-subset.schema.json").read_text())
 
 

@@ -15,7 +15,7 @@ from hyperparameter.loader.formats import parse
 from hyperparameter.loader.interpolate import MAX_NODES, MAX_STRING, interpolate
 from hyperparameter.loader.merge import assignments, merge, override_layer
 
-CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))
+CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[3] / "shared/corpus"))
 ENV = {"HOME": "/home/me", "EMPTY": "", "PORT": "8080"}
 
 

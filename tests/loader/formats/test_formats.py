@@ -29,8 +29,8 @@ from hyperparameter.loader.formats import (
 from hyperparameter.loader.formats import common as _common
 from hyperparameter.loader.formats import yaml_read as _yaml_read
 
-DATA = Path(__file__).parent / "data" / "formats"
-CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))
+DATA = Path(__file__).parents[2] / "data" / "formats"
+CORPUS = Path(os.environ.get("HP_CORPUS", Path(__file__).resolve().parents[4] / "shared/corpus"))
 HAS_CLIB = importlib.util.find_spec("_ruamel_yaml") is not None
 ONE_OF = " (choose one: hp.Document(path, n), or loads(..., document=n))"
 

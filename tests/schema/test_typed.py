@@ -140,7 +140,7 @@ def test_a_misspelt_read_shows_did_you_mean() -> None:
         [sys.executable, "-c", script],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parent,
+        cwd=Path(__file__).parents[1],  # tests/, where schemas.py is
         env=os.environ,
         timeout=60,
     )
