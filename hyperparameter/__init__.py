@@ -32,6 +32,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .api.procs import Snapshot, capture, propagate
     from .cli import launch, run_cli
     from .loader import Document, dump, load, loads
     from .schema.views import snapshot
@@ -45,14 +46,18 @@ scope = param_scope
 param = auto_param
 
 # Loading, validation and the command line are imported on first use, so that a program that
-# only uses scopes and `@auto_param` never imports pydantic, ruamel.yaml or tomli.
+# only uses scopes and `@auto_param` never imports pydantic, ruamel.yaml or tomli; so are the
+# helpers that take parameters across processes (api.procs).
 _LAZY = {
     "Document": ("loader", "Document"),
+    "Snapshot": ("api.procs", "Snapshot"),
+    "capture": ("api.procs", "capture"),
     "config": ("loader", "load"),
     "dump": ("loader", "dump"),
     "launch": ("cli", "launch"),
     "load": ("loader", "load"),
     "loads": ("loader", "loads"),
+    "propagate": ("api.procs", "propagate"),
     "run_cli": ("cli", "run_cli"),
     "snapshot": ("schema.views", "snapshot"),
 }
@@ -85,8 +90,10 @@ __all__ = [
     "ParamScope",
     "SchemaError",
     "ScopeError",
+    "Snapshot",
     "__version__",
     "auto_param",
+    "capture",
     "config",
     "dump",
     "launch",
@@ -94,6 +101,7 @@ __all__ = [
     "loads",
     "param",
     "param_scope",
+    "propagate",
     "run_cli",
     "scope",
     "snapshot",

@@ -45,6 +45,9 @@ def scope_items(
     """
     if len(args) == 1 and not kwargs:
         (a,) = args
+        parts = getattr(type(a), "_hp_scope_parts", None)
+        if parts is not None:  # a Snapshot (api.procs): its values, typed as where captured
+            return _snapshot_items(*parts(a))
         if isinstance(value_kind(a), tuple):  # one validated config: walked by the store itself
             cls: type = type(a)
             return Deferred(a), _views().binding_for(cls), _view_for(cls)
@@ -70,7 +73,8 @@ def scope_items(
         else:
             raise TypeError(
                 "param_scope() takes 'key=value' strings, mappings, or dataclass / pydantic "
-                f"instances as positional arguments, not {type(a).__name__}"
+                "instances as positional arguments (or one Snapshot alone), not "
+                f"{type(a).__name__}"
             )
     for k, v in kwargs.items():
         part = {}
@@ -92,6 +96,21 @@ def scope_items(
         checked = {k: v for _, k, v in views.validate_items(binding, own)}
         items = [(h, k, checked.get(k, v)) for h, k, v in items]
     return items, binding, _view_for(schema)
+
+
+def _snapshot_items(
+    values: dict[str, Any], schemas: tuple[type, ...]
+) -> tuple[list[tuple[int | None, str, Any]], Any, Any]:
+    """``param_scope(snapshot)``: the captured values as they are (they were checked where
+    they were set), bound to the captured schemas, entering to a view of the innermost."""
+    items: list[tuple[int | None, str, Any]] = [(None, k, v) for k, v in values.items()]
+    if not schemas:
+        return items, None, None
+    views = _views()
+    binding: tuple[Any, ...] = ()
+    for schema in schemas:
+        binding += views.binding_for(schema)
+    return items, binding, _view_for(schemas[-1])
 
 
 def _view_for(schema: type) -> Any:
