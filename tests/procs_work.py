@@ -98,3 +98,17 @@ def into_queue(out: Any, keys: list[str]) -> None:
 
 def source_of(snap: hp.Snapshot, key: str) -> str | None:
     return snap.source(key)
+
+
+class Reader:
+    """An actor class (``ray.remote(Reader)``): methods that run propagated work, and one that
+    enters a snapshot it is handed."""
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        return fn(*args)
+
+    def typed(self, snap: hp.Snapshot) -> tuple[str, float, str]:
+        return typed(snap)
+
+    def read(self, key: str) -> Any:
+        return read(key)

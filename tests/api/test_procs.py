@@ -440,3 +440,21 @@ def test_process_pool_executor(executors: dict[str, ProcessPoolExecutor], method
     with pytest.raises(hp.ConfigValidationError):
         ex.submit(bad).result(WAIT)
     assert ex.submit(work.square, 4).result(WAIT) == 16  # not broken
+
+
+def test_importing_and_propagating_pull_in_no_heavy_module() -> None:
+    from subproc import run_python
+
+    code = (
+        "import pickle, sys\n"
+        "import hyperparameter as hp\n"
+        "assert 'hyperparameter.api.procs' not in sys.modules\n"
+        "with hp.param_scope(**{'model.lr': 0.1}):\n"
+        "    pickle.loads(pickle.dumps(hp.propagate(len)))\n"
+        "    pickle.loads(pickle.dumps(hp.capture()))\n"
+        "heavy = ('pydantic', 'ruamel', 'tomli', 'optuna', 'ray', 'cloudpickle')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
