@@ -4,6 +4,7 @@
     python benchmarks/run.py --backend rust    # one backend (only its README section changes)
     python benchmarks/run.py --quick           # smoke run: 3 rounds, prints, README untouched
     python benchmarks/run.py --suite loader    # only the 1,000-leaf config (load, enter, memory)
+    python benchmarks/run.py --suite procs     # capture + pickle, a spawn pool's map (§11)
 
 Method: see README.md. Each backend runs in its own process (the backend is picked at import).
 """
@@ -29,14 +30,16 @@ from pathlib import Path
 from typing import Any
 
 import loader_cases
+import procs_cases
 from cases import BASELINES, HP06_DIR, NO_CHECK, ORDER, TARGETS, Case, Target, build
 from loader_cases import LOAD_BASELINES, LOAD_ORDER, LOAD_TARGETS, MEMORY_BOUND
+from procs_cases import PROCS_BASELINES, PROCS_ORDER, PROCS_TARGETS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 README = HERE / "README.md"
 BACKENDS = ("rust", "python")
-SUITES = ("hot", "loader")
+SUITES = ("hot", "loader", "procs")
 X = "\u00d7"  # the multiplication sign of the ratios
 
 
@@ -202,6 +205,28 @@ def _loader(backend: str, rounds: int, sample_ms: float, quick: bool) -> dict[st
     }
 
 
+def _procs(rounds: int, sample_ms: float) -> dict[str, Any]:
+    import multiprocessing
+
+    # Made before any scope, as a long-lived pool is; two workers, one per CPU here.
+    pool = multiprocessing.get_context("spawn").Pool(2)
+    try:
+        pool.map(procs_cases.square, range(100))  # the workers are up and warm
+        cases = procs_cases.build(pool)
+        samples, calls, n = _time(cases, PROCS_ORDER, rounds, sample_ms)
+    finally:
+        pool.terminate()
+        pool.join()
+    return {
+        "labels": {c.key: c.label for c in cases},
+        "groups": {c.key: c.group for c in cases},
+        "samples": samples,
+        "calls": calls,
+        "n": n,
+        "keys": procs_cases.keys_of_config(),
+    }
+
+
 def measure(
     backend: str, suites: list[str], rounds: int, sample_ms: float, quick: bool, out: Path
 ) -> None:
@@ -219,6 +244,8 @@ def measure(
         result["hot"] = _hot(rounds, sample_ms)
     if "loader" in suites:
         result["loader"] = _loader(backend, rounds, sample_ms, quick)
+    if "procs" in suites:
+        result["procs"] = _procs(rounds, sample_ms)
     hp06 = sys.modules.get("hp06.storage")
     peers = ("pydantic", "omegaconf", "gin-config", "ruamel.yaml", "ruamel.yaml.clib")
     result["meta"] = {
@@ -248,12 +275,19 @@ def _machine() -> str:
 
 
 def _cases_table(
-    part: dict[str, Any], order: list[str], baselines: dict[str, tuple[str, str]], ms: bool
+    part: dict[str, Any],
+    order: list[str],
+    baselines: dict[str, tuple[str, str]],
+    ms: bool,
+    unit: str | None = None,
 ) -> list[str]:
-    """The case table: median and min per op (ns, or ms with ``ms``), min-ratio, calls/op."""
+    """The case table: median and min per op (ns, or ms with ``ms``, or ``unit``: "µs"),
+    min-ratio, calls/op."""
     samples = part["samples"]
     labels = {k: v.replace("|", "\\|") for k, v in part["labels"].items()}  # GFM cells
-    scale, unit, digits = (1e6, "ms", 2) if ms else (1.0, "ns", 1)
+    scales = {"ns": (1.0, 1), "µs": (1e3, 1), "ms": (1e6, 2)}
+    unit = unit or ("ms" if ms else "ns")
+    scale, digits = scales[unit]
     med = {k: statistics.median(v) / scale for k, v in samples.items()}
     low = {k: min(v) / scale for k, v in samples.items()}
     out = [
@@ -349,6 +383,22 @@ def render_loader(res: dict[str, Any], machine: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_procs(res: dict[str, Any], machine: str) -> str:
+    meta, part = res["meta"], res["procs"]
+    out = [
+        f"### Backend `{meta['backend']}`: processes (§11)",
+        "",
+        f"Python {meta['python']}{_core_note(meta)}; the 1,000-leaf config of the loader suite "
+        f"as a pydantic instance, entered with `param_scope(cfg)` ({part['keys']:,} flat keys); "
+        f"a spawn `Pool(2)` made before the scope; {meta['rounds']} rounds; {machine}.",
+        "",
+        *_cases_table(part, PROCS_ORDER, PROCS_BASELINES, ms=False, unit="µs"),
+        "",
+        *_targets_table(part, PROCS_TARGETS),
+    ]
+    return "\n".join(out) + "\n"
+
+
 def _stages_table(part: dict[str, Any]) -> list[str]:
     stages, cold = part["stages"], part["cold"]
     ms = stages["ms"]
@@ -440,7 +490,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
     p.add_argument(
-        "--suite", choices=[*SUITES, "all"], default="all", help="hot paths, loader, or both"
+        "--suite",
+        choices=[*SUITES, "all"],
+        default="all",
+        help="hot paths, loader, procs, or all",
     )
     p.add_argument("--quick", action="store_true", help="3 rounds; print only (no README)")
     p.add_argument("--rounds", type=int, help="rounds (default 21, or 3 with --quick)")
@@ -473,6 +526,9 @@ def main(argv: list[str] | None = None) -> None:
         if "loader" in res:
             sections[f"{backend}:load"] = render_loader(res, machine)
             print(sections[f"{backend}:load"], flush=True)
+        if "procs" in res:
+            sections[f"{backend}:procs"] = render_procs(res, machine)
+            print(sections[f"{backend}:procs"], flush=True)
     if not (args.quick or args.no_write):
         update_readme(sections)
         print(f"wrote {README.relative_to(ROOT)}")

@@ -24,6 +24,7 @@ many tasks of one propagated function pays for the values once per process, not 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import os
@@ -45,6 +46,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _current = _st.CURRENT_FRAME.get
+_set = _st.CURRENT_FRAME.set
+_reset = _st.CURRENT_FRAME.reset
 _TOP = _st.TOP
 _VERSION = _st.SNAPSHOT_VERSION
 
@@ -163,13 +166,14 @@ class Snapshot:
     """
 
     __slots__ = ("__weakref__", "_hp_empty", "_hp_id", "_hp_items", "_hp_payload", "_hp_schemas",
-                 "_hp_scope_obj")  # fmt: skip
+                 "_hp_scope_obj", "_hp_top")  # fmt: skip
     _hp_items: dict[str, Any]
     _hp_schemas: tuple[type, ...]
     _hp_id: str | None
     _hp_payload: bytes | None
     _hp_scope_obj: ParamScope | None
     _hp_empty: ParamScope | None
+    _hp_top: Any
 
     def __init__(self) -> None:
         raise TypeError("Snapshot objects are made by hyperparameter.capture()")
@@ -184,6 +188,7 @@ class Snapshot:
         set_(self, "_hp_payload", None)
         set_(self, "_hp_scope_obj", None)
         set_(self, "_hp_empty", None)
+        set_(self, "_hp_top", None)
         return self
 
     def __setattr__(self, name: str, value: Any) -> NoReturn:
@@ -252,6 +257,18 @@ class Snapshot:
             object.__setattr__(self, "_hp_scope_obj", scope)
         return scope
 
+    def _hp_top_frame(self) -> Any:
+        """The frame that entering the snapshot outside every scope pushes. Frames are
+        immutable and name no thread: a propagated function called outside every scope (a
+        worker's task, a new thread) makes it current and resets the variable afterwards,
+        which is what entering and leaving the scope would do, at the price of a
+        ``ContextVar.set`` and ``reset``."""
+        frame = self._hp_top
+        if frame is None:
+            frame = contextvars.Context().run(_enter_at_top, self._hp_scope())
+            object.__setattr__(self, "_hp_top", frame)
+        return frame
+
     if TYPE_CHECKING:
 
         def __enter__(self) -> Any: ...
@@ -299,6 +316,11 @@ class Snapshot:
 
     def __deepcopy__(self, memo: Any) -> Snapshot:
         return self
+
+
+def _enter_at_top(scope: ParamScope) -> Any:
+    scope.__enter__()  # in a context of its own, dropped with it
+    return _current(_TOP)
 
 
 #: The last snapshot taken, with the frame and snapshot version it was taken at: frames are
@@ -394,6 +416,13 @@ def _wrap(fn: Callable[..., Any], snap: Snapshot, key: str) -> Callable[..., Any
     else:
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if _current(_TOP) is _TOP:  # outside every scope: a task, a thread
+                frame = snap._hp_top
+                token = _set(snap._hp_top_frame() if frame is None else frame)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    _reset(token)
             with scope_of():
                 return fn(*args, **kwargs)
 
