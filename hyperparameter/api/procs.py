@@ -337,7 +337,7 @@ def capture() -> Snapshot:
     last = _last
     if last[0]() is frame and last[1] == version and last[2] is not None:
         return last[2]
-    items = dict(_st.effective())
+    items = _st.effective_dict()
     bound = _st.bound_schemas()
     schemas: tuple[type, ...] = ()
     if bound is not None:

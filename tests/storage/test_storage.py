@@ -112,3 +112,22 @@ def test_a_rust_panic_is_a_python_exception() -> None:
     with pytest.raises(BaseException, match="boom"):
         _core._debug_panic("boom")
     assert hp.param_scope.still.alive | 1 == 1
+
+
+def test_effective_dict_is_the_dict_of_effective() -> None:
+    def same() -> None:
+        assert storage.effective_dict() == dict(storage.effective())
+
+    same()
+    with hp.param_scope(**{"a": 1, "b": 2}):
+        hp.param_scope.frozen()
+    same()
+    with hp.param_scope(**{"a": 3, "c": [1, 2]}):
+        same()
+        with hp.param_scope(**{"c": 4}) as ps:
+            ps.d = 5
+            same()
+            with hp.param_scope.empty(**{"e": 6}):
+                same()
+                assert storage.effective_dict() == {"e": 6}
+    assert storage.effective_dict() == {"a": 1, "b": 2}

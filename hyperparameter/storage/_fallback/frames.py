@@ -203,6 +203,26 @@ def effective() -> list[tuple[str, Any]]:
     return list(_effective_entries().values())
 
 
+def effective_dict() -> dict[str, Any]:
+    """Every effective ``key: value`` of this context, the snapshot included (as
+    :func:`effective`, built by C-level dict updates: the outermost first, each frame over it)."""
+    chain = []
+    f = _var.get(_TOP)
+    cut = False
+    while f is not _TOP:
+        chain.append(f.entries)
+        if f.opaque:
+            cut = True
+            break
+        f = f.parent
+    out: dict[str, Any] = {}
+    if not cut and _snapshot is not None:
+        out.update(_snapshot.values())
+    for entries in reversed(chain):
+        out.update(entries.values())
+    return out
+
+
 def freeze() -> None:
     """Replaces the global snapshot with this context's effective parameters."""
     global _snapshot
