@@ -110,16 +110,8 @@ exit = _impl.exit
 put = _impl.put
 clear = _impl.clear
 effective = _impl.effective
-
-
-def _effective_dict() -> dict[str, Any]:
-    return dict(_impl.effective())
-
-
-#: ``dict(effective())``, built directly where the backend can (the Python twin).
-effective_dict: Callable[[], dict[str, Any]] = (
-    _impl.effective_dict if _backend == "python" else _effective_dict
-)
+#: ``dict(effective())``, built in one walk of the frames.
+effective_dict = _impl.effective_dict
 
 #: Bumped whenever the frozen snapshot changes. Frames are immutable, so (current frame object,
 #: snapshot version) determines every read: accessors and ``auto_param`` cache on it.

@@ -825,6 +825,34 @@ fn effective<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
     Ok(list)
 }
 
+/// Every effective `key: value` of this context, the frozen snapshot included, as a dict
+/// built in one walk (`dict(effective())` without the pairs).
+#[pyfunction]
+fn effective_dict<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    let cur = current(py)?;
+    let dict = PyDict::new(py);
+    let cut = match cur.as_ref() {
+        Some(f) => f
+            .get()
+            .frame
+            .for_each_effective(|key, value: &Val| dict.set_item(key, value.0.bind(py)))?,
+        None => false,
+    };
+    if !cut {
+        if let Some(g) = STORE.snapshot() {
+            g.for_each_effective(|key, value: &Val| {
+                let key = PyString::new(py, key);
+                if dict.contains(&key)? {
+                    Ok(())
+                } else {
+                    dict.set_item(key, value.0.bind(py))
+                }
+            })?;
+        }
+    }
+    Ok(dict)
+}
+
 /// Replaces the global snapshot with this context's effective parameters.
 #[pyfunction]
 fn freeze(py: Python<'_>) -> PyResult<()> {
@@ -926,6 +954,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(put, m)?)?;
     m.add_function(wrap_pyfunction!(clear, m)?)?;
     m.add_function(wrap_pyfunction!(effective, m)?)?;
+    m.add_function(wrap_pyfunction!(effective_dict, m)?)?;
     m.add_function(wrap_pyfunction!(freeze, m)?)?;
     m.add_function(wrap_pyfunction!(reset_snapshot, m)?)?;
     m.add_class::<Snapshot>()?;

@@ -433,6 +433,28 @@ impl<V> Frame<V> {
         (out, false)
     }
 
+    /// Calls `visit(key, value)` for every effective entry, innermost first wins, each key
+    /// once, without copying anything; `Ok(true)` when an opaque frame cut the walk short.
+    pub fn for_each_effective<E>(
+        &self,
+        mut visit: impl FnMut(&str, &V) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
+        let mut frame = Some(self);
+        while let Some(f) = frame {
+            for (h, key, value) in f.entries.iter_hashed() {
+                if seen.insert(h) {
+                    visit(key, value)?;
+                }
+            }
+            if f.opaque {
+                return Ok(true);
+            }
+            frame = f.parent.as_deref();
+        }
+        Ok(false)
+    }
+
     /// A parentless frame holding `entries`: how snapshots are built.
     pub fn from_entries(entries: Vec<Entry<V>>) -> Result<Self, Collision> {
         let mut table = EntryMap::with_capacity(entries.len());
