@@ -7,7 +7,8 @@
 - A spawn pool's ``map`` of 1,000 small tasks: ``pool.map(hp.propagate(fn), xs)`` under that
   scope against ``pool.map(fn, xs)``; ``propagate`` is called inside each timed map, as a user
   writes it. Steady state (the scope unchanged between maps: the snapshot is pickled once and
-  each worker unpickles it once), and a fresh snapshot every map.
+  each worker unpickles it once), and a fresh snapshot every map; and, for context, the same
+  pair with tasks of about 25 µs each.
 
 The config's pydantic schema is generated (``loader_cases.pydantic_schema``); it is published
 here as ``procs_cases.Model`` so that it pickles by reference, and a worker that unpickles a
@@ -28,11 +29,12 @@ N_TASKS = 1000
 
 PROCS_ORDER = [
     "pickle_floor", "capture_pickle", "capture_pickle_cached",
-    "map_plain", "map_propagate", "map_propagate_fresh",
+    "map_plain", "map_propagate", "map_propagate_fresh", "map_busy", "map_busy_propagate",
 ]  # fmt: skip
 PROCS_BASELINES = {
     "pickle": ("pickle_floor", "`pickle.dumps(flat dict)`"),
     "map": ("map_plain", "`pool.map(fn, xs)`"),
+    "busy": ("map_busy", "`pool.map(busy, xs)`"),
 }
 PROCS_TARGETS = [
     Target(
@@ -53,6 +55,12 @@ PROCS_TARGETS = [
         "§11. the same, a fresh snapshot every map / `pool.map(fn, xs)`",
         "map_propagate_fresh",
         "map_plain",
+        1.3,
+    ),
+    Target(
+        "(context) the same as the steady state, with tasks of about 25 µs each",
+        "map_busy_propagate",
+        "map_busy",
         1.3,
     ),
 ]
@@ -106,6 +114,11 @@ def square(x: int) -> int:
     return x * x
 
 
+def busy(x: int) -> int:
+    """A task of about 25 µs of work here."""
+    return x + sum(range(2000))
+
+
 def config() -> Any:
     """An instance of the 1,000-leaf schema (its defaults are the generated config)."""
     return _model()()
@@ -137,6 +150,8 @@ def build(pool: Any) -> list[Case]:
     squares = [square(x) for x in xs]
     env = {"dumps": pickle.dumps, "capture": hp.capture, "V": version}
     map_env = {"pool": pool, "fn": square, "xs": xs, "propagate": hp.propagate, "V": version}
+    busy_env = {"pool": pool, "busy": busy, "xs": xs, "propagate": hp.propagate}
+    busied = [busy(x) for x in xs]
     return [
         Case("pickle_floor", "`pickle.dumps(d)`, `d` the flat dict the scope holds", "pickle",
              "r = dumps(d)", {"dumps": pickle.dumps, "d": flat}, unroll=1),
@@ -152,6 +167,11 @@ def build(pool: Any) -> list[Case]:
              "r = pool.map(propagate(fn), xs)", map_env, setup=enter, expect=squares, unroll=1),
         Case("map_propagate_fresh", "**ours** the same, a fresh snapshot every map", "map",
              "r = pool.map(propagate(fn), xs)\nV[0] += 1", map_env, setup=enter, expect=squares,
+             unroll=1),
+        Case("map_busy", f"spawn `Pool(2).map(busy, xs)`, {N_TASKS:,} tasks of ~25 µs, no scope",
+             "busy", "r = pool.map(busy, xs)", busy_env, expect=busied, unroll=1),
+        Case("map_busy_propagate", "**ours** `pool.map(hp.propagate(busy), xs)` under the scope",
+             "busy", "r = pool.map(propagate(busy), xs)", busy_env, setup=enter, expect=busied,
              unroll=1),
     ]  # fmt: skip
 

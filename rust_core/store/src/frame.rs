@@ -527,6 +527,37 @@ mod tests {
     }
 
     #[test]
+    fn for_each_effective_visits_each_key_once_innermost_first() {
+        let outer = frame(None, &[("a", 1), ("b", 2)]);
+        let inner = frame(Some(outer), &[("a", 10)]);
+        let mut seen: Vec<(String, i64)> = Vec::new();
+        let cut = inner
+            .for_each_effective(|k, v| {
+                seen.push((k.to_owned(), *v));
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        seen.sort();
+        assert_eq!(seen, vec![("a".into(), 10), ("b".into(), 2)]);
+        assert!(!cut);
+        let mut hidden = Frame::new(Some(inner), true);
+        hidden.insert(key_hash("c"), "c", 3).unwrap();
+        let mut keys = Vec::new();
+        let cut = hidden
+            .for_each_effective(|k, _| {
+                keys.push(k.to_owned());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!((keys, cut), (vec!["c".to_owned()], true));
+        assert_eq!(inner_err(&hidden), Err("stop"));
+    }
+
+    fn inner_err(f: &Frame<i64>) -> Result<bool, &'static str> {
+        f.for_each_effective(|_, _| Err("stop"))
+    }
+
+    #[test]
     fn effective_prefers_inner() {
         let outer = frame(None, &[("a", 1), ("b", 2)]);
         let inner = frame(Some(outer), &[("a", 10)]);
