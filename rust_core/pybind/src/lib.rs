@@ -2,10 +2,10 @@
 //! current frame in the Python `ContextVar` that `hyperparameter.storage` binds, so asyncio
 //! tasks and threads get their own chains, and forwards every operation to `hp_store`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, TryLockError};
 
 use hp_store::{Collision, EntryMap, Frame, Store};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -825,23 +825,60 @@ fn effective<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
     Ok(list)
 }
 
+/// The Python key objects `effective_dict` made, by hash: a key is made once and reused with
+/// its cached hash (the store keeps key text, not objects). Cleared when it grows past
+/// `KEY_OBJECTS_LIMIT`.
+static KEY_OBJECTS: Mutex<Option<HashMap<u64, Py<PyString>>>> = Mutex::new(None);
+const KEY_OBJECTS_LIMIT: usize = 1 << 16;
+
+fn key_object<'py>(
+    py: Python<'py>,
+    cache: &mut HashMap<u64, Py<PyString>>,
+    hash: u64,
+    key: &str,
+) -> Bound<'py, PyString> {
+    if let Some(k) = cache.get(&hash) {
+        let k = k.bind(py);
+        if k.to_str().is_ok_and(|s| s == key) {
+            return k.clone();
+        }
+    }
+    let k = PyString::new(py, key);
+    if cache.len() >= KEY_OBJECTS_LIMIT {
+        cache.clear();
+    }
+    cache.insert(hash, k.clone().unbind());
+    k
+}
+
 /// Every effective `key: value` of this context, the frozen snapshot included, as a dict
 /// built in one walk (`dict(effective())` without the pairs).
 #[pyfunction]
 fn effective_dict<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
     let cur = current(py)?;
     let dict = PyDict::new(py);
+    // Held only while this walk runs, which calls no Python code; a walk that finds it held
+    // (a finalizer run by an allocation inside a walk, in principle) makes its own keys.
+    let mut local = None;
+    let mut guard = match KEY_OBJECTS.try_lock() {
+        Ok(g) => Some(g),
+        Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    };
+    let cache = match guard.as_mut() {
+        Some(g) => g.get_or_insert_with(HashMap::new),
+        None => local.get_or_insert_with(HashMap::new),
+    };
     let cut = match cur.as_ref() {
-        Some(f) => f
-            .get()
-            .frame
-            .for_each_effective(|key, value: &Val| dict.set_item(key, value.0.bind(py)))?,
+        Some(f) => f.get().frame.for_each_effective(|h, key, value: &Val| {
+            dict.set_item(key_object(py, cache, h, key), value.0.bind(py))
+        })?,
         None => false,
     };
     if !cut {
         if let Some(g) = STORE.snapshot() {
-            g.for_each_effective(|key, value: &Val| {
-                let key = PyString::new(py, key);
+            g.for_each_effective(|h, key, value: &Val| {
+                let key = key_object(py, cache, h, key);
                 if dict.contains(&key)? {
                     Ok(())
                 } else {

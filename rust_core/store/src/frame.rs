@@ -433,18 +433,18 @@ impl<V> Frame<V> {
         (out, false)
     }
 
-    /// Calls `visit(key, value)` for every effective entry, innermost first wins, each key
-    /// once, without copying anything; `Ok(true)` when an opaque frame cut the walk short.
+    /// Calls `visit(hash, key, value)` for every effective entry, innermost first wins, each
+    /// key once, without copying anything; `Ok(true)` when an opaque frame cut the walk short.
     pub fn for_each_effective<E>(
         &self,
-        mut visit: impl FnMut(&str, &V) -> Result<(), E>,
+        mut visit: impl FnMut(u64, &str, &V) -> Result<(), E>,
     ) -> Result<bool, E> {
         let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
         let mut frame = Some(self);
         while let Some(f) = frame {
             for (h, key, value) in f.entries.iter_hashed() {
                 if seen.insert(h) {
-                    visit(key, value)?;
+                    visit(h, key, value)?;
                 }
             }
             if f.opaque {
@@ -532,7 +532,8 @@ mod tests {
         let inner = frame(Some(outer), &[("a", 10)]);
         let mut seen: Vec<(String, i64)> = Vec::new();
         let cut = inner
-            .for_each_effective(|k, v| {
+            .for_each_effective(|h, k, v| {
+                assert_eq!(h, key_hash(k));
                 seen.push((k.to_owned(), *v));
                 Ok::<(), ()>(())
             })
@@ -544,7 +545,7 @@ mod tests {
         hidden.insert(key_hash("c"), "c", 3).unwrap();
         let mut keys = Vec::new();
         let cut = hidden
-            .for_each_effective(|k, _| {
+            .for_each_effective(|_, k, _| {
                 keys.push(k.to_owned());
                 Ok::<(), ()>(())
             })
@@ -554,7 +555,7 @@ mod tests {
     }
 
     fn inner_err(f: &Frame<i64>) -> Result<bool, &'static str> {
-        f.for_each_effective(|_, _| Err("stop"))
+        f.for_each_effective(|_, _, _| Err("stop"))
     }
 
     #[test]
