@@ -3,11 +3,12 @@
 //! tasks and threads get their own chains, and forwards every operation to `hp_store`.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 
-use hp_store::{Collision, EntryMap, Frame, Store};
+use hp_store::{Collision, EntryMap, Frame, IdentityHasher, Store};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -828,12 +829,13 @@ fn effective<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
 /// The Python key objects `effective_dict` made, by hash: a key is made once and reused with
 /// its cached hash (the store keeps key text, not objects). Cleared when it grows past
 /// `KEY_OBJECTS_LIMIT`.
-static KEY_OBJECTS: Mutex<Option<HashMap<u64, Py<PyString>>>> = Mutex::new(None);
+static KEY_OBJECTS: Mutex<Option<KeyObjects>> = Mutex::new(None);
+type KeyObjects = HashMap<u64, Py<PyString>, BuildHasherDefault<IdentityHasher>>;
 const KEY_OBJECTS_LIMIT: usize = 1 << 16;
 
 fn key_object<'py>(
     py: Python<'py>,
-    cache: &mut HashMap<u64, Py<PyString>>,
+    cache: &mut KeyObjects,
     hash: u64,
     key: &str,
 ) -> Bound<'py, PyString> {
@@ -866,8 +868,8 @@ fn effective_dict<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         Err(TryLockError::WouldBlock) => None,
     };
     let cache = match guard.as_mut() {
-        Some(g) => g.get_or_insert_with(HashMap::new),
-        None => local.get_or_insert_with(HashMap::new),
+        Some(g) => g.get_or_insert_with(KeyObjects::default),
+        None => local.get_or_insert_with(KeyObjects::default),
     };
     let cut = match cur.as_ref() {
         Some(f) => f.get().frame.for_each_effective(|h, key, value: &Val| {

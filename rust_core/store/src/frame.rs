@@ -439,9 +439,20 @@ impl<V> Frame<V> {
         &self,
         mut visit: impl FnMut(u64, &str, &V) -> Result<(), E>,
     ) -> Result<bool, E> {
-        let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
-        let mut frame = Some(self);
-        while let Some(f) = frame {
+        // The innermost frame's keys are distinct: they are visited without a check, and only
+        // a chain of more than one frame needs to remember what it has visited.
+        for (h, key, value) in self.entries.iter_hashed() {
+            visit(h, key, value)?;
+        }
+        if self.opaque {
+            return Ok(true);
+        }
+        let Some(mut f) = self.parent.as_deref() else {
+            return Ok(false);
+        };
+        let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> =
+            self.entries.iter_hashed().map(|(h, _, _)| h).collect();
+        loop {
             for (h, key, value) in f.entries.iter_hashed() {
                 if seen.insert(h) {
                     visit(h, key, value)?;
@@ -450,9 +461,11 @@ impl<V> Frame<V> {
             if f.opaque {
                 return Ok(true);
             }
-            frame = f.parent.as_deref();
+            match f.parent.as_deref() {
+                Some(p) => f = p,
+                None => return Ok(false),
+            }
         }
-        Ok(false)
     }
 
     /// A parentless frame holding `entries`: how snapshots are built.
