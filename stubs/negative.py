@@ -22,3 +22,6 @@ def build(lr: float = 1e-3, layers: int = 4) -> tuple[float, int]:
 
 build(layers="8")  # E: Argument "layers" to "build" has incompatible type "str"; expected "int"
 build(0.1, 2, 3)  # E: Too many arguments for "build"
+
+
+hp.propagate(build)(layers="8")  # E: Argument "layers" has incompatible type "str"; expected "int"

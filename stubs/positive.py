@@ -55,3 +55,18 @@ class Net:
 
 assert_type(Net(width=3), Net)
 assert_type(Net, type[Net])
+
+
+# DESIGN §11: capture / propagate / Snapshot
+snap = hp.capture()
+assert_type(snap, hp.Snapshot)
+assert_type(snap.keys(), list[str])
+assert_type(snap.schemas, tuple[type, ...])
+snap.install()
+snap.install(3)
+with snap as snap_ps:
+    pass
+with hp.param_scope(snap) as snap_any:  # typed as the schema bound at capture, known at run time
+    snap_lr: float = snap_any.model.lr
+work = hp.propagate(build)
+assert_type(work(0.1, layers=2), tuple[float, int])

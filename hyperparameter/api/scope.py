@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, overload
 
@@ -146,6 +147,13 @@ class TypedScope(Protocol[T_co]):
     def __exit__(self, *exc: object) -> None: ...
 
 
+class _Captured(Protocol):
+    """What ``param_scope(snapshot)`` takes: an ``hp.Snapshot`` (``api.procs``), whose schema is
+    known only when it is entered."""
+
+    def _hp_scope_parts(self) -> tuple[dict[str, Any], tuple[type, ...]]: ...
+
+
 class _ParamScopeEntry(LiveHandle):
     """``param_scope``: build a scope with ``param_scope(...)`` (see :class:`ParamScope`), or
     read and write the current context's parameters directly: ``param_scope.model.lr | 0.1``,
@@ -161,6 +169,8 @@ class _ParamScopeEntry(LiveHandle):
 
         @overload
         def __call__(self, *assignments: str | Mapping[str, Any], **values: Any) -> ParamScope: ...
+        @overload
+        def __call__(self, snapshot: _Captured, /) -> AbstractContextManager[Any]: ...  # type: ignore[overload-overlap]
         @overload
         def __call__(self, cfg: T, /, *assignments: str, **values: Any) -> TypedScope[T]: ...
         # mypy cannot see that *assignments also takes the positional-only `cfg`
