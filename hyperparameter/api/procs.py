@@ -128,11 +128,20 @@ def _unpicklable(items: dict[str, Any], schemas: tuple[type, ...], error: Except
     ) from error
 
 
+#: Payloads from this size on travel compressed with a propagated function.
+_PACK_AT = 8192
+
+
 def _restore(sid: str, payload: bytes) -> Snapshot:
-    """A snapshot, unpickled: the one this process already rebuilt under ``sid``, if any."""
+    """A snapshot, unpickled: the one this process already rebuilt under ``sid``, if any.
+    ``payload`` is pickled (it starts with the PROTO opcode) or zlib-compressed (with 0x78)."""
     known = _SNAPSHOTS.find(sid)
     if known is not None:
         return cast(Snapshot, known)
+    if payload[:1] == b"\x78":
+        import zlib
+
+        payload = zlib.decompress(payload)
     items, schemas = pickle.loads(payload)
     snap = Snapshot._make(items, schemas)
     object.__setattr__(snap, "_hp_id", sid)
@@ -165,12 +174,13 @@ class Snapshot:
     naming the key and the value's type.
     """
 
-    __slots__ = ("__weakref__", "_hp_empty", "_hp_id", "_hp_items", "_hp_payload", "_hp_schemas",
-                 "_hp_scope_obj", "_hp_top")  # fmt: skip
+    __slots__ = ("__weakref__", "_hp_empty", "_hp_id", "_hp_items", "_hp_packed", "_hp_payload",
+                 "_hp_schemas", "_hp_scope_obj", "_hp_top")  # fmt: skip
     _hp_items: dict[str, Any]
     _hp_schemas: tuple[type, ...]
     _hp_id: str | None
     _hp_payload: bytes | None
+    _hp_packed: bytes | None
     _hp_scope_obj: ParamScope | None
     _hp_empty: ParamScope | None
     _hp_top: Any
@@ -186,6 +196,7 @@ class Snapshot:
         set_(self, "_hp_schemas", schemas)
         set_(self, "_hp_id", None)
         set_(self, "_hp_payload", None)
+        set_(self, "_hp_packed", None)
         set_(self, "_hp_scope_obj", None)
         set_(self, "_hp_empty", None)
         set_(self, "_hp_top", None)
@@ -308,6 +319,21 @@ class Snapshot:
             object.__setattr__(self, "_hp_id", sid)
         return sid, payload
 
+    def _hp_pickled_small(self) -> tuple[str, bytes]:
+        """:meth:`_hp_pickled`, compressed when large (made once): what a propagated function
+        carries, since every chunk of a pool's ``map`` carries it again (a plain pickle of the
+        snapshot stays uncompressed: it is made once and sent once)."""
+        sid, payload = self._hp_pickled()
+        packed = self._hp_packed
+        if packed is None:
+            packed = payload
+            if len(payload) >= _PACK_AT:
+                import zlib
+
+                packed = zlib.compress(payload, 1)
+            object.__setattr__(self, "_hp_packed", packed)
+        return sid, packed
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_restore, self._hp_pickled())
 
@@ -390,17 +416,20 @@ class _ModuleName(str):
         fn = _LIVE.get(self._hp_key)
         if fn is None:  # pragma: no cover - a name is pickled only with its function
             raise HyperparameterError(f"propagated function {self._hp_key!r} is gone")
-        return (_arrive, (self._hp_key, fn.__wrapped__, fn._hp_snapshot))  # type: ignore[attr-defined]
+        # both set by _wrap (a function's own attributes)
+        snap: Snapshot = getattr(fn, "_hp_snapshot")  # noqa: B009
+        wrapped = getattr(fn, "__wrapped__")  # noqa: B009
+        return (_arrive, (self._hp_key, wrapped, *snap._hp_pickled_small()))
 
     def __reduce__(self) -> tuple[Any, ...]:  # pragma: no cover - pickle calls __reduce_ex__
         return self.__reduce_ex__(2)
 
 
-def _arrive(key: str, fn: Callable[..., Any], snap: Snapshot) -> str:
+def _arrive(key: str, fn: Callable[..., Any], sid: str, payload: bytes) -> str:
     """Unpickling a propagated function's module name: registers the function here, so that
     its qualified name resolves; gives the plain module name."""
     if _LIVE.get(key) is None and _FUNCTIONS.find(key) is None:
-        _FUNCTIONS.keep(key, _wrap(fn, snap, key))
+        _FUNCTIONS.keep(key, _wrap(fn, _restore(sid, payload), key))
     return __name__
 
 

@@ -458,3 +458,23 @@ def test_importing_and_propagating_pull_in_no_heavy_module() -> None:
     done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_large_snapshot_travels_compressed_with_a_propagated_function(
+    pools: dict[str, Pool],
+) -> None:
+    values = {f"big.k{i}": f"value-{i}" * 4 for i in range(2000)}
+    with hp.param_scope(**values):
+        p = hp.propagate(work.read_many)
+        snap = hp.capture()
+    sid, packed = snap._hp_pickled_small()
+    assert packed[:1] == b"\x78"  # zlib
+    assert len(packed) < len(snap._hp_pickled()[1]) // 2
+    keys = ["big.k0", "big.k1999"]
+    want = {k: values[k] for k in keys}
+    assert pools["spawn"].apply_async(p, (keys,)).get(WAIT) == want
+    assert pools["forkserver"].map_async(p, [keys] * 3).get(WAIT) == [want] * 3
+    assert cloudpickle.loads(cloudpickle.dumps(p))(keys) == want
+    assert _fresh_interpreter(pickle.dumps(functools.partial(p, ["big.k5"]))) == repr(
+        {"big.k5": values["big.k5"]}
+    )
