@@ -467,7 +467,7 @@ def test_a_large_snapshot_travels_compressed_with_a_propagated_function(
     with hp.param_scope(**values):
         p = hp.propagate(work.read_many)
         snap = hp.capture()
-    sid, packed = snap._hp_pickled_small()
+    _, packed = snap._hp_pickled_small()
     assert packed[:1] == b"\x78"  # zlib
     assert len(packed) < len(snap._hp_pickled()[1]) // 2
     keys = ["big.k0", "big.k1999"]
