@@ -82,6 +82,12 @@ class _Arrived(OrderedDict[str, Any]):
 _SNAPSHOTS = _Arrived()
 
 
+def _after_fork_in_child() -> None:
+    # A lock another thread held at fork time stays held in the child: fresh ones.
+    for table in (_SNAPSHOTS, _FUNCTIONS):
+        table.lock = threading.Lock()
+
+
 def _new_id() -> str:
     return os.urandom(9).hex()
 
@@ -381,6 +387,7 @@ def capture() -> Snapshot:
 #: function), and those that arrived by pickle (kept, a few).
 _LIVE: WeakValueDictionary[str, Callable[..., Any]] = WeakValueDictionary()
 _FUNCTIONS = _Arrived()
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Registry:
