@@ -3,13 +3,13 @@ and the one write path (``ps.a = 1``, typed views, ``param_scope.a = 1``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import storage as _st
 from ..coerce import coerce, untyped
 from ..errors import MissingParameterError, shown
-from ..storage.handles import LiveHandle
+from ..storage.handles import LiveHandle, attribute_names
 from ..storage.keys import check_key, flatten, key_hash
 
 __all__ = ["MISSING", "Accessor", "HandleAccessors", "accessor", "write"]
@@ -146,6 +146,9 @@ class _Accessor(LiveHandle, _AccessorFace):
         v = self._hp_value()
         return v is not _MISSING and bool(untyped(v))
 
+    def _hp_names(self) -> Iterable[str]:
+        return attribute_names((k for k, _ in _st.effective()), f"{self._hp_key}.")
+
     def _hp_describe(self) -> str:
         return f"the accessor of {self._hp_key!r}"
 
@@ -210,6 +213,9 @@ class _HandleAccessor(_Accessor):
 
     def __getitem__(self, name: str | int) -> _Accessor:
         return self._hp_scope[f"{self._hp_key}.{name}"]  # type: ignore[no-any-return]
+
+    def _hp_names(self) -> Iterable[str]:
+        return attribute_names(self._hp_scope._hp_effective(), f"{self._hp_key}.")
 
 
 class _HandleAccessors(dict[str, _Accessor]):

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, overload
 
 from .. import storage as _st
 from ..coerce import untyped
 from ..errors import MissingParameterError
-from ..storage.handles import LiveHandle
+from ..storage.handles import LiveHandle, attribute_names
 from ..storage.keys import check_key
 from . import items as _items
 from .accessor import MISSING as _MISSING
@@ -213,6 +213,9 @@ class _ParamScope(LiveHandle, _ScopeBase, _ScopeFace):
         """Hides every effective key until the innermost frame exits."""
         _st.clear()
 
+    def _hp_names(self) -> Iterable[str]:
+        return attribute_names(self._hp_effective(), "")
+
     def __repr__(self) -> str:
         return f"param_scope({', '.join(self._hp_keys())})"
 
@@ -286,6 +289,9 @@ class _ParamScopeEntry(LiveHandle, _EntryFace):
         scope = _ParamScope(*assignments, **values)
         scope._hp_make_opaque()
         return scope
+
+    def _hp_names(self) -> Iterable[str]:
+        return attribute_names((k for k, _ in _st.effective()), "")
 
     def __repr__(self) -> str:
         return "<hyperparameter.param_scope>"
