@@ -45,7 +45,9 @@ LIGHT_PARTS = ("api", "coerce", "errors", "storage", "_core")
 
 
 def _modules() -> list[ModuleType]:
-    """Every module of the package (``__main__`` too: it runs nothing when imported)."""
+    """Every module of the package (``__main__`` too: it runs nothing when imported). A module
+    behind a pip extra (``contrib/``, DESIGN §14) imports here only with its extra installed:
+    ``[dev]`` must then bring the extra along."""
     names = [
         info.name
         for info in pkgutil.walk_packages(hp.__path__, prefix="hyperparameter.")
