@@ -10,10 +10,11 @@ test:               ## the whole suite, once per store backend
 	HYPERPARAMETER_BACKEND=rust $(PYTHON) -m pytest
 	HYPERPARAMETER_BACKEND=python $(PYTHON) -m pytest
 
-lint:               ## Python linters, type checks, and the native stub against the module
+lint:               ## Python linters, type checks, the import contracts, and the native stub
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy --strict hyperparameter
+	lint-imports        # the import arrows of DESIGN §1: [tool.importlinter] in pyproject.toml
 	$(PYTHON) -m mypy.stubtest hyperparameter._core --allowlist stubs/stubtest-allowlist.txt
 
 docs:               ## the documentation site, strictly: a broken link or any warning fails (site/)

@@ -5,6 +5,7 @@
     python benchmarks/run.py --quick           # smoke run: 3 rounds, prints, README untouched
     python benchmarks/run.py --suite loader    # only the 1,000-leaf config (load, enter, memory)
     python benchmarks/run.py --suite procs     # capture + pickle, a spawn pool's map (§11)
+    python benchmarks/run.py --suite import --before ../old   # import time, against a checkout
 
 Method: see README.md. Each backend runs in its own process (the backend is picked at import).
 """
@@ -29,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import import_cases
 import loader_cases
 import procs_cases
 from cases import BASELINES, HP06_DIR, NO_CHECK, ORDER, TARGETS, Case, Target, build
@@ -39,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 README = HERE / "README.md"
 BACKENDS = ("rust", "python")
-SUITES = ("hot", "loader", "procs")
+SUITES = ("hot", "loader", "import", "procs")
 X = "\u00d7"  # the multiplication sign of the ratios
 
 
@@ -228,7 +230,13 @@ def _procs(rounds: int, sample_ms: float) -> dict[str, Any]:
 
 
 def measure(
-    backend: str, suites: list[str], rounds: int, sample_ms: float, quick: bool, out: Path
+    backend: str,
+    suites: list[str],
+    rounds: int,
+    sample_ms: float,
+    quick: bool,
+    out: Path,
+    before: Path | None = None,
 ) -> None:
     """The child process: times every case of ``suites``, ``rounds`` rounds interleaved;
     writes JSON."""
@@ -246,6 +254,8 @@ def measure(
         result["loader"] = _loader(backend, rounds, sample_ms, quick)
     if "procs" in suites:
         result["procs"] = _procs(rounds, sample_ms)
+    if "import" in suites:
+        result["import"] = import_cases.measure(rounds, before, quick)
     hp06 = sys.modules.get("hp06.storage")
     peers = ("pydantic", "omegaconf", "gin-config", "ruamel.yaml", "ruamel.yaml.clib")
     result["meta"] = {
@@ -500,14 +510,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sample-ms", type=float, default=25.0, help="target time of one sample")
     p.add_argument("--no-write", action="store_true", help="print only; leave README alone")
     p.add_argument("--no-install", action="store_true", help="do not pip-install 0.6.0")
+    p.add_argument(
+        "--before",
+        type=Path,
+        help="an older checkout (its hyperparameter/ with a built _core) for the import suite",
+    )
     p.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 21)
     suites = list(SUITES) if args.suite == "all" else [args.suite]
     if args.child is not None:
-        measure(args.backend, suites, rounds, args.sample_ms, args.quick, args.child)
+        measure(args.backend, suites, rounds, args.sample_ms, args.quick, args.child, args.before)
         return
-    if not args.no_install:
+    if "hot" in suites and not args.no_install:
         ensure_hp06()
     machine = _machine()
     sections: dict[str, str] = {}
@@ -517,6 +532,7 @@ def main(argv: list[str] | None = None) -> None:
             cmd = [sys.executable, __file__, "--backend", backend, "--child", str(out)]
             cmd += ["--rounds", str(rounds), "--sample-ms", str(args.sample_ms)]
             cmd += ["--suite", args.suite] + (["--quick"] if args.quick else [])
+            cmd += [] if args.before is None else ["--before", str(args.before.resolve())]
             env = {**os.environ, "HYPERPARAMETER_BACKEND": backend}
             subprocess.run(cmd, env=env, check=True)
             res = json.loads(out.read_text())
@@ -529,6 +545,9 @@ def main(argv: list[str] | None = None) -> None:
         if "procs" in res:
             sections[f"{backend}:procs"] = render_procs(res, machine)
             print(sections[f"{backend}:procs"], flush=True)
+        if "import" in res:
+            sections[f"{backend}:import"] = import_cases.render(res, machine)
+            print(sections[f"{backend}:import"], flush=True)
     if not (args.quick or args.no_write):
         update_readme(sections)
         print(f"wrote {README.relative_to(ROOT)}")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from typing import Any as _Any
 
 from . import storage
+from ._version import __version__
 from .api import ParamScope, auto_param, param_scope
 from .errors import (
     ConfigFileError,
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from .schema.views import snapshot
 
     config = load
-
-__version__ = "0.7.0"
 
 #: 0.6 names.
 scope = param_scope

@@ -7,6 +7,7 @@ from typing import Any, assert_type
 from _schema import Model, Train
 
 import hyperparameter as hp
+from hyperparameter.api import TypedScope
 
 cfg = hp.load("train.yaml", schema=Train)
 assert_type(cfg, Train)
@@ -22,6 +23,16 @@ with hp.param_scope(cfg) as ps:
     assert_type(ps.tags, list[str])
     ps.model.lr = 0.2
     assert_type(hp.snapshot(ps), Train)
+
+assert_type(hp.param_scope(cfg), TypedScope[Train])
+assert_type(hp.param_scope(cfg, "model.layers=6", epochs=2), TypedScope[Train])
+assert_type(hp.param_scope(), hp.ParamScope)
+assert_type(hp.param_scope(epochs=3), hp.ParamScope)
+assert_type(hp.param_scope({"model": {"lr": 0.1}}), hp.ParamScope)
+assert_type(hp.param_scope("model.lr=0.1", {"epochs": 3}), hp.ParamScope)
+assert_type(hp.param_scope(*["model.lr=0.1"]), hp.ParamScope)
+assert_type(hp.param_scope.empty(epochs=3), hp.ParamScope)
+assert_type(hp.ParamScope("model.lr=0.1"), hp.ParamScope)
 
 with hp.param_scope("model.lr=0.1", epochs=3) as dyn:
     assert_type(dyn, hp.ParamScope)

@@ -3,13 +3,13 @@ and the one write path (``ps.a = 1``, typed views, ``param_scope.a = 1``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .. import storage as _st
 from ..coerce import coerce, untyped
 from ..errors import MissingParameterError, shown
-from ..storage.handles import LiveHandle
+from ..storage.handles import LiveHandle, attribute_names
 from ..storage.keys import check_key, flatten, key_hash
 
 __all__ = ["MISSING", "Accessor", "HandleAccessors", "accessor", "write"]
@@ -28,8 +28,38 @@ MISSING: Any = _MISSING  # what a read gives for a key nobody sets
 _CACHE_LIMIT = 1 << 16
 
 
-class _Accessor(LiveHandle):
-    """A dotted key, resolved by a terminal operation.
+if TYPE_CHECKING:
+
+    class Accessor:
+        """A dotted key, resolved by a terminal operation.
+
+        ``acc | default`` and ``acc(default)`` give the value coerced toward ``type(default)``
+        (or ``default`` when missing); ``acc()`` gives the value or raises
+        ``MissingParameterError``; ``bool(acc)`` is False when missing. Attribute and item
+        access extend the key; attribute and item assignment write it into the innermost scope.
+        """
+
+        # What type checkers and editors see: the operations, none of the internals (the
+        # implementation, `_Accessor`, is checked against it as a subclass).
+        def __getattr__(self, name: str) -> Accessor: ...
+        def __getitem__(self, name: str | int) -> Accessor: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+        def __setitem__(self, name: str | int, value: Any) -> None: ...
+        def __or__(self, default: D) -> D: ...
+        @overload
+        def __call__(self) -> Any: ...
+        @overload
+        def __call__(self, default: D) -> D: ...
+        def __call__(self, default: Any = ...) -> Any: ...
+        def __bool__(self) -> bool: ...
+
+    _AccessorFace = Accessor
+else:
+    _AccessorFace = object
+
+
+class _Accessor(LiveHandle, _AccessorFace):
+    """A dotted key, resolved by a terminal operation (the implementation of ``Accessor``).
 
     ``acc | default`` and ``acc(default)`` give the value coerced toward ``type(default)`` (or
     ``default`` when missing); ``acc()`` gives the value or raises ``MissingParameterError``;
@@ -116,6 +146,9 @@ class _Accessor(LiveHandle):
         v = self._hp_value()
         return v is not _MISSING and bool(untyped(v))
 
+    def _hp_names(self) -> Iterable[str]:
+        return attribute_names((k for k, _ in _st.effective()), f"{self._hp_key}.")
+
     def _hp_describe(self) -> str:
         return f"the accessor of {self._hp_key!r}"
 
@@ -181,6 +214,9 @@ class _HandleAccessor(_Accessor):
     def __getitem__(self, name: str | int) -> _Accessor:
         return self._hp_scope[f"{self._hp_key}.{name}"]  # type: ignore[no-any-return]
 
+    def _hp_names(self) -> Iterable[str]:
+        return attribute_names(self._hp_scope._hp_effective(), f"{self._hp_key}.")
+
 
 class _HandleAccessors(dict[str, _Accessor]):
     """One scope object's accessors by key, built on first use (``ps["a.b"]`` is this dict's
@@ -214,6 +250,7 @@ def write(key: str, value: Any) -> None:
         _put(key_hash(k), k, v)
 
 
-Accessor = _Accessor
+if not TYPE_CHECKING:
+    Accessor = _Accessor
 HandleAccessors = _HandleAccessors
 accessor = _accessor

@@ -197,7 +197,7 @@ def _uri(path: str) -> dict[str, str]:
 
 
 def _sarif(findings: Sequence[Finding]) -> dict[str, Any]:
-    from .. import __version__
+    from .._version import __version__
 
     rules: dict[str, int] = {}
     for f in findings:

@@ -26,7 +26,7 @@ exit status: 0 ok, 1 the config has problems, 2 usage error"""
 
 
 def _parser() -> tuple[Parser, dict[str, argparse.ArgumentParser]]:
-    from .. import __version__
+    from .._version import __version__
 
     fmt = argparse.RawDescriptionHelpFormatter
     parser = Parser(prog="hp", description=_DESCRIPTION, formatter_class=fmt)

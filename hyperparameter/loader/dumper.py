@@ -10,7 +10,6 @@ import io
 import json
 import math
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Mapping
@@ -229,7 +228,7 @@ def _write_file(path: str, data: bytes) -> None:
         mode = None
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        temp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
         try:
             fd = os.open(temp, flags, 0o666)  # the kernel applies the umask, as open() does
             break

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 from weakref import ref as _weakref
 
+from .._version import __version__
 from ..errors import InvalidKeyError, MissingParameterError, ScopeError
 from . import _fallback
 from . import keys as _keys
@@ -32,7 +33,7 @@ __all__ = [
     "xxh64",
 ]
 
-_EXPECTED_CORE_VERSION = "0.7.0"
+_EXPECTED_CORE_VERSION = __version__  # the native module is built with the package
 
 
 def _select() -> tuple[Any, Literal["rust", "python"]]:

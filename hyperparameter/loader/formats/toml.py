@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tomli
+if TYPE_CHECKING:
+    import tomli
 
 from ...errors import ConfigFileError, Loc
 from .common import (
@@ -26,6 +27,8 @@ from .common import (
 
 
 def _parse_toml(text: str, path: str) -> dict[str, Any]:
+    import tomli  # on the first TOML file: a program reading YAML never pays for it
+
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as e:  # tomli counts in its text with CRLF made LF: right
@@ -253,6 +256,8 @@ class _TomlScanner:
 def _toml_key(raw: str) -> str:
     if raw[0] == "'" or "\\" not in raw:
         return raw[1:-1]
+    import tomli
+
     value = tomli.loads(f"k = {raw}")["k"]  # the exact TOML escapes, from the parser itself
     assert isinstance(value, str)
     return value

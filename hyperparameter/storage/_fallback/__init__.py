@@ -7,6 +7,7 @@ it; ``scope`` holds the scope objects that push and pop frames.
 
 from __future__ import annotations
 
+from ..._version import __version__ as __version__
 from .frames import (
     Frame,
     bind,
@@ -47,5 +48,3 @@ __all__ = [
     "snapshot_token",
     "xxh64",
 ]
-
-__version__ = "0.7.0"
