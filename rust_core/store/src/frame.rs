@@ -7,6 +7,7 @@
 //! that inherited it — keeps seeing exactly what it saw, so writes can never leak sideways.
 
 use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -416,21 +417,15 @@ impl<V> Frame<V> {
     where
         V: Clone,
     {
-        let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
         let mut out = Vec::new();
-        let mut frame = Some(self);
-        while let Some(f) = frame {
-            for (h, key, value) in f.entries.iter_hashed() {
-                if seen.insert(h) {
-                    out.push(Entry::new(key, value.clone()));
-                }
-            }
-            if f.opaque {
-                return (out, true);
-            }
-            frame = f.parent.as_deref();
+        let cut = self.for_each_effective(|_, key, value| {
+            out.push(Entry::new(key, value.clone()));
+            Ok::<(), Infallible>(())
+        });
+        match cut {
+            Ok(cut) => (out, cut),
+            Err(never) => match never {},
         }
-        (out, false)
     }
 
     /// Calls `visit(hash, key, value)` for every effective entry, innermost first wins, each
