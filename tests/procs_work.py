@@ -112,3 +112,9 @@ class Reader:
 
     def read(self, key: str) -> Any:
         return read(key)
+
+
+def sources_here(_: object = None) -> dict[str, str]:
+    """The provenance a capture in the child finds (propagated work, an installed snapshot)."""
+    with hp.param_scope(**{"run.extra": 1}):  # an inner scope of the child's own
+        return hp.capture().sources()

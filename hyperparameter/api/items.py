@@ -31,12 +31,13 @@ def _views() -> Any:
 
 def scope_items(
     args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[list[tuple[int | None, str, Any]] | Deferred, Any, Any]:
-    """``(entries, binding, view)`` of ``param_scope(*args, **kwargs)``.
+) -> tuple[list[tuple[int | None, str, Any]] | Deferred, Any, Any, Any]:
+    """``(entries, binding, view, origin)`` of ``param_scope(*args, **kwargs)``.
 
     The entries are ``(hash, key, value)`` (hash ``None``: the store hashes the key); for a
     dataclass / pydantic instance among ``args`` also the schema binding (a 1-tuple) and the
-    typed view that ``__enter__`` returns.
+    typed view that ``__enter__`` returns. The origin is what the entries came from when that
+    is one object (a config instance, a snapshot: the provenance of a capture), else ``None``.
 
     Positional arguments are ``"key=value"`` strings (stored raw) or groups (mappings,
     dataclass or pydantic instances) whose keys are single segments; keyword arguments are
@@ -47,10 +48,10 @@ def scope_items(
         (a,) = args
         parts = getattr(type(a), "_hp_scope_parts", None)
         if parts is not None:  # a Snapshot (api.procs): its values, typed as where captured
-            return _snapshot_items(*parts(a))
+            return (*_snapshot_items(*parts(a)), a)
         if isinstance(value_kind(a), tuple):  # one validated config: walked by the store itself
             cls: type = type(a)
-            return Deferred(a), _views().binding_for(cls), _view_for(cls)
+            return Deferred(a), _views().binding_for(cls), _view_for(cls), a
     flat: dict[str, Any] = {}
     validated: set[str] = set()  # keys whose value came from a (validated) schema instance
     direct: set[str] = set()  # keys written by hand (hashed through the cache)
@@ -88,14 +89,14 @@ def scope_items(
         (key_hash(k) if k in direct else None, k, v) for k, v in flat.items()
     ]
     if schema is None:
-        return items, None, None
+        return items, None, None, None
     views = _views()
     binding = views.binding_for(schema)
     own = [(h, k, v) for h, k, v in items if k not in validated]
     if own:
         checked = {k: v for _, k, v in views.validate_items(binding, own)}
         items = [(h, k, checked.get(k, v)) for h, k, v in items]
-    return items, binding, _view_for(schema)
+    return items, binding, _view_for(schema), None
 
 
 def _snapshot_items(

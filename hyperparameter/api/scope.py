@@ -14,6 +14,7 @@ from ..errors import MissingParameterError
 from ..storage.handles import LiveHandle, attribute_names
 from ..storage.keys import check_key
 from . import items as _items
+from . import provenance as _provenance
 from .accessor import MISSING as _MISSING
 from .accessor import Accessor, _Accessor
 from .accessor import HandleAccessors as _HandleAccessors
@@ -291,7 +292,7 @@ class _ParamScopeEntry(LiveHandle, _EntryFace):
 
         Threads started later (and executor tasks, whatever their thread) see it as their base.
         """
-        _st.freeze()
+        _provenance.freeze()
 
     @staticmethod
     def empty(*assignments: Any, **values: Any) -> _ParamScope:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from .. import storage as _st
 from ..coerce import Raw, untyped
 from ..errors import HyperparameterError
+from . import provenance as _provenance
 from .scope import ParamScope, param_scope
 
 __all__ = ["Snapshot", "capture"]
@@ -134,8 +135,8 @@ def _restore(sid: str, payload: bytes) -> Snapshot:
         import zlib
 
         payload = zlib.decompress(payload)
-    items, schemas = pickle.loads(payload)
-    snap = Snapshot._make(items, schemas)
+    items, schemas, sources = pickle.loads(payload)
+    snap = Snapshot._make(items, schemas, sources)
     object.__setattr__(snap, "_hp_id", sid)
     object.__setattr__(snap, "_hp_payload", payload)
     return cast(Snapshot, _SNAPSHOTS.keep(sid, snap))
@@ -167,8 +168,9 @@ class Snapshot:
     """
 
     __slots__ = ("__weakref__", "_hp_empty", "_hp_id", "_hp_items", "_hp_packed", "_hp_payload",
-                 "_hp_schemas", "_hp_scope_obj", "_hp_top")  # fmt: skip
+                 "_hp_schemas", "_hp_scope_obj", "_hp_sources", "_hp_top")  # fmt: skip
     _hp_items: dict[str, Any]
+    _hp_sources: dict[str, str]
     _hp_schemas: tuple[type, ...]
     _hp_id: str | None
     _hp_payload: bytes | None
@@ -181,10 +183,13 @@ class Snapshot:
         raise TypeError("Snapshot objects are made by hyperparameter.capture()")
 
     @classmethod
-    def _make(cls, items: dict[str, Any], schemas: tuple[type, ...]) -> Snapshot:
+    def _make(
+        cls, items: dict[str, Any], schemas: tuple[type, ...], sources: dict[str, str]
+    ) -> Snapshot:
         self = object.__new__(cls)
         set_ = object.__setattr__
         set_(self, "_hp_items", items)
+        set_(self, "_hp_sources", sources)
         set_(self, "_hp_schemas", schemas)
         set_(self, "_hp_id", None)
         set_(self, "_hp_payload", None)
@@ -216,11 +221,25 @@ class Snapshot:
         return {k: untyped(v) for k, v in sorted(self._hp_items.items())}
 
     def source(self, key: str) -> str | None:
-        """Where the value of ``key`` was set, as far as the store knows it: the override text
-        (``-D model.lr=0.1``, ``param_scope('model.lr=0.1')``) for raw override values, else
-        ``None``. ``KeyError`` for a key the snapshot does not hold."""
+        """Where the value of ``key`` was set, as ``hp explain`` names it: ``path:line:col`` in
+        the file that set it, ``-D model.lr=0.1``, ``env:APP_MODEL__LR`` or ``default`` for a
+        value of a config that ``hp.load`` returned and the scope entered; the override text
+        (``param_scope('model.lr=0.1')``) for an override value; ``None`` for a value set in
+        code. ``KeyError`` for a key the snapshot does not hold."""
         value = self._hp_items[key]
+        found = self._hp_sources.get(key)
+        if found is not None:
+            return found
         return value.source if type(value) is Raw else None
+
+    def sources(self) -> dict[str, str]:
+        """:meth:`source` of every key that has one, sorted by key."""
+        return {k: s for k in sorted(self._hp_items) if (s := self.source(k)) is not None}
+
+    def _hp_source_pairs(self) -> dict[str, tuple[str, Any]]:
+        """What the provenance of a capture under ``with snap`` needs (``api.provenance``)."""
+        items = self._hp_items
+        return {k: (src, items[k]) for k, src in self._hp_sources.items()}
 
     def __len__(self) -> int:
         return len(self._hp_items)
@@ -235,7 +254,9 @@ class Snapshot:
         if not isinstance(other, Snapshot):
             return NotImplemented
         return self is other or (
-            self._hp_schemas == other._hp_schemas and self._hp_items == other._hp_items
+            self._hp_schemas == other._hp_schemas
+            and self._hp_items == other._hp_items
+            and self._hp_sources == other._hp_sources
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -292,7 +313,7 @@ class Snapshot:
             scope = param_scope.empty(self)
             object.__setattr__(self, "_hp_empty", scope)
         with scope:
-            _st.freeze()
+            _provenance.freeze()
 
     # -- pickling --------------------------------------------------------------------------
 
@@ -301,7 +322,7 @@ class Snapshot:
         payload = self._hp_payload
         if payload is None:
             try:
-                payload = _dumps((self._hp_items, self._hp_schemas))
+                payload = _dumps((self._hp_items, self._hp_schemas, self._hp_sources))
             except Exception as e:
                 _unpicklable(self._hp_items, self._hp_schemas, e)
             object.__setattr__(self, "_hp_payload", payload)
@@ -356,12 +377,15 @@ def capture() -> Snapshot:
     if last[0]() is frame and last[1] == version and last[2] is not None:
         return last[2]
     items = _st.effective_dict()
+    origins = _st.origins()
+    frozen = _provenance.frozen_pairs()
+    sources = _provenance.sources(items, origins, frozen) if origins or frozen else {}
     bound = _st.bound_schemas()
     schemas: tuple[type, ...] = ()
     if bound is not None:
         # A schema bound twice counts once, where it was bound last (innermost).
         order = [b.adapter.schema for b in bound]
         schemas = tuple(reversed(dict.fromkeys(reversed(order))))
-    snap = Snapshot._make(items, schemas)
+    snap = Snapshot._make(items, schemas, sources)
     _last = (_st.frame_ref(frame), version, snap)
     return snap

@@ -8,10 +8,11 @@ instance. Source positions are computed only when an error needs them (``formats
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, overload
 
+from ..api import provenance as _provenance
 from ..coerce import Raw, untyped
 from ..errors import (
     ConfigFileError,
@@ -219,7 +220,41 @@ def _run(
         raise _failure(_title(schema, layers), located, ierrors)
     if log.at:
         _secrets.remember(log, to_tree(result))
+    if adapter is not None:
+        _provenance.attach(result, _namer(tree, by_name, provenance))
     return result
+
+
+def _namer(
+    tree: dict[str, Any], by_name: dict[str, _Layer], provenance: Mapping[Loc, str]
+) -> Callable[[list[str]], dict[str, str]]:
+    """What names the source of each flat key of a loaded config (as ``hp explain`` does):
+    kept with the instance, run on its first capture (``api.provenance``)."""
+
+    def name(keys: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key in keys:
+            loc = _loc_in(tree, key)
+            layer = _owner(loc, by_name, provenance)
+            out[key] = "default" if layer is None else layer.where(loc)[0]
+        return out
+
+    return name
+
+
+def _loc_in(tree: Any, key: str) -> Loc:
+    """The location of the flat ``key`` in ``tree`` (list indexes as ``int``)."""
+    loc: list[str | int] = []
+    node = tree
+    for part in key.split("."):
+        seg: str | int = part
+        if isinstance(node, list) and part.isdigit():
+            seg = int(part)
+            node = node[seg] if seg < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        loc.append(seg)
+    return tuple(loc)
 
 
 def _failure(

@@ -85,13 +85,14 @@ _impl.bind(
 
 
 def bind_scopes(
-    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, Any, Any]],
+    items_fn: Callable[[tuple[Any, ...], dict[str, Any]], tuple[Any, Any, Any, Any]],
     validate_fn: Callable[
         [Any, list[tuple[int | None, str, Any]]], list[tuple[int | None, str, Any]]
     ],
 ) -> None:
     """Registers what building and entering a scope need from the layers above: how
-    ``param_scope(*args, **kwargs)`` turns into entries (``api``), and how a scope entered under
+    ``param_scope(*args, **kwargs)`` turns into entries (``api``: entries, binding, view and
+    origin, the object the entries came from or ``None``), and how a scope entered under
     a typed scope is checked (``schema``). Called once, by ``hyperparameter.api``."""
     _impl.bind_scopes(items_fn, validate_fn)
 
@@ -169,6 +170,8 @@ def scope_factory(cls: type) -> Callable[..., Any]:
 
 depth = _impl.depth
 bound_schemas = _impl.bound_schemas
+#: The origins of the scopes the current context sees, innermost first (provenance).
+origins = _impl.origins
 
 
 def backend() -> Literal["rust", "python"]:

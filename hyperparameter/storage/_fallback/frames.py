@@ -253,6 +253,22 @@ def bound_schemas() -> Any:
     return None if cur is None else cur.bound
 
 
+def origins() -> list[Any]:
+    """The origins of the scopes whose frames the current context sees (what their entries
+    came from when that is one object: a config instance, a snapshot), innermost first,
+    through the first opaque frame; frames of other owners are skipped."""
+    out = []
+    f = _var.get(_TOP)
+    while f is not _TOP:
+        origin = getattr(f.owner, "_hp_s_origin", None)
+        if origin is not None:
+            out.append(origin)
+        if f.opaque:
+            break
+        f = f.parent
+    return out
+
+
 def depth() -> int:
     """The current frame's depth (0 outside every scope)."""
     cur = _current()

@@ -18,7 +18,9 @@ from typing import Any, NoReturn
 from . import frames as _f
 from .frames import _Entries
 
-_ItemsFn = Callable[[tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int, str, Any]], Any, Any]]
+_ItemsFn = Callable[
+    [tuple[Any, ...], dict[str, Any]], tuple[list[tuple[int, str, Any]], Any, Any, Any]
+]
 _ValidateFn = Callable[[Any, list[tuple[int, str, Any]]], list[tuple[int, str, Any]]]
 _items_fn: _ItemsFn
 _validate_fn: _ValidateFn
@@ -132,6 +134,7 @@ class Scope:
         "_hp_s_binding",
         "_hp_s_entries",
         "_hp_s_opaque",
+        "_hp_s_origin",
         "_hp_s_owned",
         "_hp_s_view",
     )
@@ -140,11 +143,12 @@ class Scope:
     _hp_s_owned: _Owned
     _hp_s_binding: tuple[Any, ...] | None
     _hp_s_view: Any
+    _hp_s_origin: Any
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Scope:
         self = object.__new__(cls)
         entries: _Entries | None = None
-        binding = view = None
+        binding = view = origin = None
         if not args:
             entries = {}
             hashes = _f._hashes
@@ -156,7 +160,7 @@ class Scope:
                 _f._insert(entries, h, k, v)
         if entries is None:
             entries = {}
-            items, binding, view = _items_fn(args, kwargs)
+            items, binding, view, origin = _items_fn(args, kwargs)
             if not isinstance(items, list):  # a config left for the store to walk
                 items = items.items()
             for h, k, v in items:
@@ -170,6 +174,7 @@ class Scope:
         object.__setattr__(self, "_hp_s_owned", owned)
         object.__setattr__(self, "_hp_s_binding", binding)
         object.__setattr__(self, "_hp_s_view", view)
+        object.__setattr__(self, "_hp_s_origin", origin)
         return self
 
     __enter__ = _Enter()

@@ -362,6 +362,9 @@ struct Scope {
     view: Option<Py<PyAny>>,
     /// `ps[key]`'s accessors, made on first use by the class's `_hp_accessor_table(self)`.
     accessors: PyOnceLock<Py<PyAny>>,
+    /// Where the entries came from when they are one object (a config instance, a snapshot),
+    /// for the provenance of a capture; else `None`.
+    origin: Option<Py<PyAny>>,
 }
 
 // Kind codes of `_keys._KINDS` (0 is a leaf).
@@ -589,23 +592,29 @@ impl Scope {
         } else {
             None
         };
-        let (entries, binding, view) = match fast {
-            Some(entries) => (entries, None, None),
+        let (entries, binding, view, origin) = match fast {
+            Some(entries) => (entries, None, None, None),
             None => {
                 let kw = match kwargs {
                     Some(k) => k.clone(),
                     None => PyDict::new(py),
                 };
-                let (items, binding, view): (Bound<'_, PyAny>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
-                    scope_fns(py)?
-                        .items_fn
-                        .bind(py)
-                        .call1((args, kw))?
-                        .extract()?;
+                #[allow(clippy::type_complexity)]
+                let (items, binding, view, origin): (
+                    Bound<'_, PyAny>,
+                    Bound<'_, PyAny>,
+                    Bound<'_, PyAny>,
+                    Bound<'_, PyAny>,
+                ) = scope_fns(py)?
+                    .items_fn
+                    .bind(py)
+                    .call1((args, kw))?
+                    .extract()?;
                 (
                     entry_map(py, &items)?,
                     none_to_option(binding),
                     none_to_option(view),
+                    none_to_option(origin),
                 )
             }
         };
@@ -615,6 +624,7 @@ impl Scope {
             binding,
             view,
             accessors: PyOnceLock::new(),
+            origin,
         })
     }
 
@@ -931,6 +941,30 @@ fn bound_schemas(py: Python<'_>) -> PyResult<Py<PyAny>> {
         .unwrap_or_else(|| py.None()))
 }
 
+/// The origins of the scopes whose frames the current context sees (see `Scope::origin`),
+/// innermost first, through the first opaque frame; frames of other owners are skipped.
+#[pyfunction]
+fn origins<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    let mut cur = current(py)?.map(|f| f.unbind());
+    while let Some(frame) = cur {
+        let f = frame.get();
+        if let Some(owner) = &f.owner {
+            if let Ok(scope) = owner.bind(py).cast::<Scope>() {
+                if let Some(origin) = &scope.get().origin {
+                    out.append(origin.bind(py))?;
+                }
+            }
+        }
+        if f.frame.is_opaque() {
+            break;
+        }
+        let before = f.before.bind(py);
+        cur = before.cast::<PyFrame>().ok().map(|b| b.clone().unbind());
+    }
+    Ok(out)
+}
+
 /// The current frame's depth (0 outside every scope).
 #[pyfunction]
 fn depth(py: Python<'_>) -> PyResult<usize> {
@@ -1001,6 +1035,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(restore_snapshot, m)?)?;
     m.add_function(wrap_pyfunction!(depth, m)?)?;
     m.add_function(wrap_pyfunction!(bound_schemas, m)?)?;
+    m.add_function(wrap_pyfunction!(origins, m)?)?;
     m.add_function(wrap_pyfunction!(xxh64, m)?)?;
     m.add_function(wrap_pyfunction!(rust_read, m)?)?;
     m.add_function(wrap_pyfunction!(rust_write, m)?)?;
