@@ -7,6 +7,7 @@ from typing import Any, Self, final
 __all__ = [
     "__version__",
     "Frame",
+    "Propagated",
     "Scope",
     "Snapshot",
     "bind",
@@ -32,6 +33,22 @@ __all__ = [
     "_debug_panic",
 ]
 __version__: str
+
+@final
+class Propagated:
+    def __new__(
+        cls,
+        func: Callable[..., Any],
+        frame: Any,
+        slow: Callable[..., Any],
+        reduce: Callable[[], tuple[Any, ...]],
+    ) -> Self: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+    @property
+    def __wrapped__(self) -> Callable[..., Any]: ...
+    @property
+    def __name__(self) -> str: ...
 
 @final
 class Frame:

@@ -118,3 +118,28 @@ def sources_here(_: object = None) -> dict[str, str]:
     """The provenance a capture in the child finds (propagated work, an installed snapshot)."""
     with hp.param_scope(**{"run.extra": 1}):  # an inner scope of the child's own
         return hp.capture().sources()
+
+
+def received(fn: Any, key: str) -> dict[str, Any]:
+    """What a process that did not make a propagated function gets for it, and how it runs:
+    outside every scope, inside one of the child's own, after an error, and pickled again."""
+    import pickle
+
+    out: dict[str, Any] = {"type": type(fn).__name__, "top": fn(key)}
+    with hp.param_scope(**{"child.only": 1}):
+        out["inside"] = (fn(key), hp.param_scope.child.only | None)
+    try:
+        fn("no.such.key", strict=True)
+    except hp.MissingParameterError as e:
+        out["error"] = type(e).__name__
+    out["after"] = (read(key), fn(key))  # nothing of the failed call is left behind
+    out["again"] = pickle.dumps(fn)
+    out["again_here"] = pickle.loads(out["again"])(key)
+    return out
+
+
+def strict_read(key: str, strict: bool = False) -> Any:
+    """``key``'s value; with ``strict`` a missing key raises."""
+    if strict:
+        return hp.param_scope[key]()
+    return hp.param_scope[key] | None

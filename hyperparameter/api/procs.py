@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, cast
 from weakref import WeakValueDictionary
 
-from ..errors import HyperparameterError
+from .. import storage as _st
 from .snapshot import _TOP, Snapshot, _Arrived, _current, _new_id, _reset, _restore, _set, capture
 
 __all__ = ["Snapshot", "capture", "propagate"]
@@ -73,15 +73,11 @@ class _ModuleName(str):
     the function it belongs to (see the module's docstring)."""
 
     _hp_key: str
+    _hp_parts: tuple[Callable[..., Any], Snapshot]
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        fn = _LIVE.get(self._hp_key)
-        if fn is None:  # pragma: no cover - a name is pickled only with its function
-            raise HyperparameterError(f"propagated function {self._hp_key!r} is gone")
-        # both set by _wrap (a function's own attributes)
-        snap: Snapshot = getattr(fn, "_hp_snapshot")  # noqa: B009
-        wrapped = getattr(fn, "__wrapped__")  # noqa: B009
-        return (_arrive, (self._hp_key, wrapped, *snap._hp_pickled_small()))
+        fn, snap = self._hp_parts
+        return (_arrive, (self._hp_key, fn, *snap._hp_pickled_small()))
 
     def __reduce__(self) -> tuple[Any, ...]:  # pragma: no cover - pickle calls __reduce_ex__
         return self.__reduce_ex__(2)
@@ -89,13 +85,36 @@ class _ModuleName(str):
 
 def _arrive(key: str, fn: Callable[..., Any], sid: str, payload: bytes) -> str:
     """Unpickling a propagated function's module name: registers the function here, so that
-    its qualified name resolves; gives the plain module name."""
+    its qualified name resolves; gives the plain module name.
+
+    In a process that did not make it, what is registered is the native runner where the
+    store has one (a task outside every scope then costs a call and a ``ContextVar`` set and
+    reset, in C), else the Python wrapper."""
     if _LIVE.get(key) is None and _FUNCTIONS.find(key) is None:
-        _FUNCTIONS.keep(key, _wrap(fn, _restore(sid, payload), key))
+        snap = _restore(sid, payload)
+        slow = _wrap(fn, snap, key, live=False)
+        fast = None
+        if not inspect.iscoroutinefunction(fn):
+            fast = _st.native_runner(
+                fn, snap._hp_top_frame(), slow, functools.partial(_reduce_again, key, fn, snap)
+            )
+        _FUNCTIONS.keep(key, slow if fast is None else fast)
     return __name__
 
 
-def _wrap(fn: Callable[..., Any], snap: Snapshot, key: str) -> Callable[..., Any]:
+def _reduce_again(key: str, fn: Callable[..., Any], snap: Snapshot) -> tuple[Any, ...]:
+    """The pickle of a native runner: the propagated function it runs, sent on."""
+    return (_again, (key, fn, *snap._hp_pickled_small()))
+
+
+def _again(key: str, fn: Callable[..., Any], sid: str, payload: bytes) -> Callable[..., Any]:
+    _arrive(key, fn, sid, payload)
+    return getattr(propagated, key)  # type: ignore[no-any-return]
+
+
+def _wrap(
+    fn: Callable[..., Any], snap: Snapshot, key: str, live: bool = True
+) -> Callable[..., Any]:
     scope_of = snap._hp_scope
     wrapper: Callable[..., Any]
     if inspect.iscoroutinefunction(fn):
@@ -120,10 +139,12 @@ def _wrap(fn: Callable[..., Any], snap: Snapshot, key: str) -> Callable[..., Any
     functools.update_wrapper(wrapper, fn, assigned=("__name__", "__doc__", "__annotations__"))
     module = _ModuleName(__name__)
     module._hp_key = key
+    module._hp_parts = (fn, snap)
     wrapper.__module__ = module
     wrapper.__qualname__ = f"propagated.{key}"
     setattr(wrapper, "_hp_snapshot", snap)  # noqa: B010 - a function's own attribute
-    _LIVE[key] = wrapper
+    if live:
+        _LIVE[key] = wrapper
     return wrapper
 
 

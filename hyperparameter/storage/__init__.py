@@ -174,6 +174,20 @@ bound_schemas = _impl.bound_schemas
 origins = _impl.origins
 
 
+def native_runner(
+    func: Callable[..., Any],
+    frame: Any,
+    slow: Callable[..., Any],
+    reduce: Callable[[], tuple[Any, ...]],
+) -> Callable[..., Any] | None:
+    """A C-level caller of ``func`` inside ``frame`` (a frame of this store) when the context
+    is outside every scope, else of ``slow``; pickled, it is what ``reduce()`` gives. ``None``
+    on the Python twin (``api/procs.py`` keeps its Python wrapper there)."""
+    if _backend != "rust":
+        return None
+    return _impl.Propagated(func, frame, slow, reduce)  # type: ignore[no-any-return]
+
+
 def backend() -> Literal["rust", "python"]:
     """The active store backend."""
     return _backend

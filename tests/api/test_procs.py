@@ -356,6 +356,25 @@ def test_pool_unpicklable_value_fails_in_the_parent_without_a_hang(
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_received_propagated_function_runs_and_travels_on(
+    pools: dict[str, Pool], method: str
+) -> None:
+    with hp.param_scope(**{"model.lr": 0.3}):
+        p = hp.propagate(work.strict_read)
+    got = pools[method].apply_async(work.received, (p, "model.lr")).get(WAIT)
+    # on the Rust backend the receiving process runs it natively (a task costs a call and a
+    # ContextVar set and reset in C); the Python twin keeps the Python wrapper
+    assert got["type"] == ("Propagated" if storage.backend() == "rust" else "function")
+    assert got["top"] == 0.3
+    assert got["inside"] == (0.3, 1)
+    assert got["error"] == "MissingParameterError"
+    assert got["after"] == (None, 0.3)
+    assert got["again_here"] == 0.3
+    # pickled again in the child, it comes back here as the function it was made as
+    assert pickle.loads(got["again"]) is p
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_pool_initializer_install_carries_frozen(method: str) -> None:
     with hp.param_scope(**{"model.lr": 0.7}):
         hp.param_scope.frozen()

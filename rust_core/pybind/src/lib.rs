@@ -941,6 +941,87 @@ fn bound_schemas(py: Python<'_>) -> PyResult<Py<PyAny>> {
         .unwrap_or_else(|| py.None()))
 }
 
+/// A propagated function as it runs in a process it was sent to (`api/procs.py`): outside
+/// every scope (a worker's task) it points the context at the snapshot's `frame` around the
+/// call and resets it, all in C; anywhere else it calls `slow`, the Python wrapper, which
+/// enters the snapshot as a scope. Pickling it again gives what `reduce()` returns.
+#[pyclass(frozen, dict, name = "Propagated", module = "hyperparameter._core")]
+struct Propagated {
+    func: Py<PyAny>,
+    frame: Py<PyAny>,
+    slow: Py<PyAny>,
+    reduce: Py<PyAny>,
+}
+
+#[pymethods]
+impl Propagated {
+    #[new]
+    fn new(func: Py<PyAny>, frame: Py<PyAny>, slow: Py<PyAny>, reduce: Py<PyAny>) -> Self {
+        Propagated {
+            func,
+            frame,
+            slow,
+            reduce,
+        }
+    }
+
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let b = bound(py)?;
+        let var = b.var.as_ptr();
+        let mut out: *mut ffi::PyObject = ptr::null_mut();
+        // SAFETY: `var` is a ContextVar (checked in `bind`); `out` receives a new reference or
+        // NULL.
+        if unsafe { ffi::PyContextVar_Get(var, ptr::null_mut(), &mut out) } < 0 {
+            return Err(PyErr::fetch(py));
+        }
+        let at_top = out.is_null() || out == b.top.as_ptr();
+        if !out.is_null() {
+            // SAFETY: a new reference from PyContextVar_Get, released at once (only compared).
+            unsafe { ffi::Py_DECREF(out) };
+        }
+        if !at_top {
+            return Ok(self.slow.bind(py).call(args, kwargs)?.unbind());
+        }
+        // SAFETY: `var` is a ContextVar; the token is a new reference or NULL on error.
+        let token = unsafe { ffi::PyContextVar_Set(var, self.frame.as_ptr()) };
+        if token.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        let result = self.func.bind(py).call(args, kwargs);
+        // SAFETY: `token` came from PyContextVar_Set on this variable in this context (the
+        // call returned, so the context is the one it was made in); released after use.
+        let rc = unsafe { ffi::PyContextVar_Reset(var, token) };
+        // SAFETY: the token's reference, owned here.
+        unsafe { ffi::Py_DECREF(token) };
+        if rc < 0 {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(result?.unbind())
+    }
+
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.reduce.bind(py).call0()?.unbind())
+    }
+
+    /// The function this runs.
+    #[getter]
+    fn __wrapped__(&self, py: Python<'_>) -> Py<PyAny> {
+        self.func.clone_ref(py)
+    }
+
+    /// The name of the function this runs.
+    #[getter]
+    fn __name__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.slow.bind(py).getattr("__name__")?.unbind())
+    }
+}
+
 /// The origins of the scopes whose frames the current context sees (see `Scope::origin`),
 /// innermost first, through the first opaque frame; frames of other owners are skipped.
 #[pyfunction]
@@ -1018,6 +1099,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyFrame>()?;
     m.add_class::<Scope>()?;
+    m.add_class::<Propagated>()?;
     m.add_function(wrap_pyfunction!(bind, m)?)?;
     m.add_function(wrap_pyfunction!(bind_scopes, m)?)?;
     m.add_function(wrap_pyfunction!(scope_factory, m)?)?;
