@@ -1,8 +1,15 @@
 """Tuning on Optuna (DESIGN §12): search spaces checked against the schema before the first
 trial, studies in memory, on SQLite, on any Optuna RDB URL, in local worker processes or on
-Ray. Needs the ``[tune]`` extra (``pip install 'hyperparameter[tune]'``)."""
+Ray. Needs the ``[tune]`` extra (``pip install 'hyperparameter[tune]'``).
+
+The dimensions (``uniform``, ``loguniform``, ``intrange``, ``choice``, ``space``) import
+without Optuna, so a schema can declare them in ``Annotated`` fields; ``run``, ``report``,
+``TrialPruned`` and ``Result`` import Optuna on first use.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .spaces import (
     Choice,
@@ -17,15 +24,48 @@ from .spaces import (
     uniform,
 )
 
+if TYPE_CHECKING:
+    from .result import Result
+    from .study import run
+    from .trial import TrialPruned, current_trial, report
+
 __all__ = [
     "Choice",
     "Dimension",
     "IntRange",
+    "Result",
     "Space",
+    "TrialPruned",
     "Uniform",
     "choice",
+    "current_trial",
     "intrange",
     "loguniform",
+    "report",
+    "run",
     "space",
     "uniform",
 ]
+
+_LAZY = {
+    "Result": "result",
+    "run": "study",
+    "TrialPruned": "trial",
+    "current_trial": "trial",
+    "report": "trial",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hyperparameter.tune' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,122 @@
+"""One trial: the values Optuna suggests, the config made from them, the typed scope the
+objective runs in, ``report`` (pruning), and what a failure leaves in the study."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import socket
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+
+from ..api.scope import param_scope
+from .check import Target
+from .spaces import Space
+
+__all__ = ["Objective", "TrialPruned", "current_trial", "report"]
+
+TrialPruned = optuna.TrialPruned
+_HOST = socket.gethostname()
+
+_TRIAL: contextvars.ContextVar[optuna.Trial | None] = contextvars.ContextVar(
+    "hyperparameter.tune.trial", default=None
+)
+
+
+def current_trial() -> optuna.Trial | None:
+    """The Optuna trial the current objective call runs in, if any."""
+    return _TRIAL.get()
+
+
+def report(value: float, step: int) -> None:
+    """Reports an intermediate ``value`` of the running trial at ``step``; raises
+    :class:`TrialPruned` when the study's pruner says the trial should stop."""
+    trial = _TRIAL.get()
+    if trial is None:
+        raise RuntimeError("tune.report() is called outside a trial of tune.run()")
+    trial.report(value, step)
+    if trial.should_prune():
+        raise TrialPruned(f"pruned at step {step} (value {value!r})")
+
+
+def _calls_with_handle(objective: Callable[..., Any]) -> bool:
+    """Whether ``objective`` takes the trial's config handle (one required positional
+    parameter), or nothing (an ``@auto_param`` function, or no required parameters)."""
+    import inspect
+
+    if getattr(objective, "_auto_param_namespace", None) is not None:
+        return False
+    try:
+        params = inspect.signature(objective).parameters.values()
+    except (TypeError, ValueError):  # pragma: no cover - a builtin: give it the handle
+        return True
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(required) > 1:
+        raise TypeError(
+            "a tune objective takes the trial's config (one argument) or nothing, not "
+            f"{len(required)} required arguments"
+        )
+    return bool(required)
+
+
+class Objective:
+    """The function Optuna calls for each trial (picklable: worker processes get it)."""
+
+    def __init__(self, objective: Callable[..., Any], space: Space, target: Target) -> None:
+        self.objective = objective
+        self.space = space
+        self.target = target
+        self.with_handle = _calls_with_handle(objective)
+
+    def values(self, trial: optuna.Trial) -> dict[str, Any]:
+        return {key: dim.suggest(trial, key) for key, dim in self.space.items()}
+
+    def __call__(self, trial: optuna.Trial) -> Any:
+        trial.set_user_attr("hp_worker", f"{_HOST}:{os.getpid()}")
+        token = _TRIAL.set(trial)
+        try:
+            values = self.values(trial)
+            config, extra = self.target.trial_config(values)
+            with param_scope(**extra), _scope(config) as ps:
+                result = self.objective(ps) if self.with_handle else self.objective()
+            return _checked(result)
+        except optuna.TrialPruned:
+            raise
+        except Exception as e:
+            trial.set_user_attr("error", f"{type(e).__name__}: {e}")
+            trial.set_user_attr("traceback", "".join(traceback.format_exception(e))[-4000:])
+            raise
+        finally:
+            _TRIAL.reset(token)
+
+
+def _scope(config: Any) -> Any:
+    if isinstance(config, dict):
+        return param_scope(**config)
+    return param_scope(config)
+
+
+def _checked(result: Any) -> Any:
+    """The objective's value(s) as Optuna takes them: a number, or a tuple of numbers."""
+    if isinstance(result, list | tuple):
+        return tuple(_number(v) for v in result)
+    return _number(result)
+
+
+def _number(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        try:
+            return float(v)  # numpy scalars, Decimal
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"the objective returned {type(v).__name__} ({v!r}); it must return a number "
+                "(or a tuple of numbers, one per direction)"
+            ) from None
+    return float(v)

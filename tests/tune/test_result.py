@@ -1,0 +1,66 @@
+"""What a tuning run leaves: the best config written with its tuned keys marked, the HTML
+report, the progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tune_work as work
+
+import hyperparameter as hp
+from hyperparameter import tune
+
+pytestmark = pytest.mark.timeout(300)
+
+SPACE = {"model.lr": tune.loguniform(1e-4, 1.0), "model.layers": tune.choice([1, 2, 4])}
+
+
+@pytest.fixture(scope="module")
+def result() -> tune.Result:
+    return tune.run(work.quadratic, SPACE, config=work.Train(), n_trials=20, seed=0,
+                    study_name="marks")  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".toml", ".json"])
+def test_dump_best_loads_back_as_the_best_config(
+    result: tune.Result, tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"best{suffix}"
+    text = result.dump_best(path)
+    assert path.read_text() == text
+    assert hp.load(path, schema=work.Train) == result.best_config
+    mark = f"# tuned: trial {result.best_trial.number} of study 'marks'"
+    marked = [line for line in text.splitlines() if mark in line]
+    if suffix == ".json":
+        assert marked == []  # JSON has no comments
+    else:
+        assert len(marked) == 2
+        assert any("lr" in line for line in marked)
+        assert any("layers" in line for line in marked)
+        assert not any("epochs" in line and mark in line for line in text.splitlines())
+
+
+def test_plot_writes_a_self_contained_report(result: tune.Result, tmp_path: Path) -> None:
+    path = result.plot(tmp_path / "report.html")
+    page = Path(path).read_text()
+    for title in ("Optimization history", "Parameter importances", "Parallel coordinates",
+                  "Slices"):  # fmt: skip
+        assert f"<h2>{title}</h2>" in page
+    assert "Plotly.newPlot" in page
+    assert "<script src=" not in page.split("Plotly.newPlot")[0][-200:]
+    assert f"Best value <b>{result.best_value:.6g}</b>" in page
+    assert page.count("<tr") == 21  # the header and the 20 trials
+
+
+def test_the_progress_bar_shows_trials_and_the_best_value(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tune.run(work.quadratic, SPACE, config=work.Train(), n_trials=5, progress="always",
+             study_name="bar")  # fmt: skip
+    err = capsys.readouterr().err
+    assert "study bar" in err
+    assert "5/5" in err
+    assert "best=" in err
+    tune.run(work.quadratic, SPACE, config=work.Train(), n_trials=3)  # not a terminal: no bar
+    assert "study" not in capsys.readouterr().err

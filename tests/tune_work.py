@@ -1,0 +1,71 @@
+"""Objectives and schemas that tests/tune/ runs in worker processes and Ray tasks: importable
+by name there (tests/ is on the children's sys.path)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import pydantic
+
+import hyperparameter as hp
+from hyperparameter import tune
+
+
+@dataclass
+class Model:
+    lr: Annotated[float, tune.loguniform(1e-4, 1.0)] = 0.01
+    layers: Annotated[int, tune.choice([1, 2, 4, 8])] = 2
+    act: Literal["relu", "gelu"] = "relu"
+
+
+@dataclass
+class Train:
+    model: Model = field(default_factory=Model)
+    epochs: int = 3
+
+
+class PModel(pydantic.BaseModel):
+    lr: Annotated[float, pydantic.Field(gt=0)] = 0.01
+    layers: Annotated[int, pydantic.Field(ge=1, le=16)] = 2
+    act: Literal["relu", "gelu"] = "relu"
+
+
+class PTrain(pydantic.BaseModel):
+    model: PModel = pydantic.Field(default_factory=PModel)
+    epochs: int = 3
+
+
+def quadratic(cfg: Any) -> float:
+    """Smallest at lr = 0.1 with one layer; reads the handle and the scope alike."""
+    assert hp.param_scope.model.lr() == cfg.model.lr
+    return float((cfg.model.lr - 0.1) ** 2 + 0.01 * cfg.model.layers)
+
+
+def dies_on_third(cfg: Any) -> float:
+    """The worker process running trial 2 (zero-based) dies in the middle of it."""
+    trial = tune.current_trial()
+    assert trial is not None
+    if trial.number == 2:
+        os._exit(7)
+    return quadratic(cfg)
+
+
+def in_a_thread(cfg: Any) -> float:
+    """The trial's values, read in a thread started with propagate."""
+    out: list[float] = []
+    t = threading.Thread(target=hp.propagate(lambda: out.append(hp.param_scope.model.lr())))
+    t.start()
+    t.join()
+    return (out[0] - 0.1) ** 2
+
+
+def stepped(cfg: Any) -> float:
+    """Ten intermediate reports; bad learning rates are pruned early by a median pruner."""
+    value = 0.0
+    for step in range(10):
+        value = (cfg.model.lr - 0.1) ** 2 * (10 - step)
+        tune.report(value, step)
+    return value
