@@ -133,7 +133,7 @@ class Result:
     def plot(self, path: str | os.PathLike[str]) -> str:
         """Writes an HTML report: optimization history, parameter importances, parallel
         coordinates and slices; returns the path."""
-        from .report import write_report
+        from .plots import write_report
 
         return write_report(self, os.fspath(path))
 

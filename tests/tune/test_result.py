@@ -51,6 +51,7 @@ def test_plot_writes_a_self_contained_report(result: tune.Result, tmp_path: Path
     assert "<script src=" not in page.split("Plotly.newPlot")[0][-200:]
     assert f"Best value <b>{result.best_value:.6g}</b>" in page
     assert page.count("<tr") == 21  # the header and the 20 trials
+    assert tune.report.__module__ == "hyperparameter.tune.trial"  # no submodule shadows it
 
 
 def test_the_progress_bar_shows_trials_and_the_best_value(
