@@ -69,3 +69,11 @@ def stepped(cfg: Any) -> float:
         value = (cfg.model.lr - 0.1) ** 2 * (10 - step)
         tune.report(value, step)
     return value
+
+
+def tagged(cfg: Any) -> float:
+    """Records the driver's ``run.tag`` (propagated to the worker) on the trial."""
+    trial = tune.current_trial()
+    assert trial is not None
+    trial.set_user_attr("tag", hp.param_scope.run.tag | "missing")
+    return quadratic(cfg)
