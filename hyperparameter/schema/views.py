@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import pydantic
@@ -62,9 +62,17 @@ def _type_adapter(annotation: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(annotation)
 
 
-def _check(adapter: SchemaAdapter, key: str, value: Any, errors: list[ErrorDetails]) -> Any:
+@lru_cache(maxsize=8192)
+def _plan(adapter: SchemaAdapter, key: str) -> tuple[tuple[str | int, ...], bool, Any]:
+    """``(loc, known, annotation)`` of ``key`` in ``adapter``'s schema (a schema's fields do
+    not change: kept for the next write or scope of the same key)."""
     loc: tuple[str | int, ...] = tuple(int(p) if p.isdigit() else p for p in key.split("."))
     known, annotation = adapter.annotation_at(loc)
+    return loc, known, annotation
+
+
+def _check(adapter: SchemaAdapter, key: str, value: Any, errors: list[ErrorDetails]) -> Any:
+    loc, known, annotation = _plan(adapter, key)
     if not known:
         parent_known, parent = adapter.annotation_at(loc[:-1])
         group = _group(parent) if parent_known else None

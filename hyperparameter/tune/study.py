@@ -117,8 +117,13 @@ def _here(
         raise ValueError("give n_trials or timeout (or both)")
     with Bar(study, n_trials, show) as bar:
         try:
+            # no callback without a bar: Optuna copies the finished trial for callbacks
             study.optimize(
-                fn, n_trials=n_trials, timeout=timeout, catch=(Exception,), callbacks=[bar.tick]
+                fn,
+                n_trials=n_trials,
+                timeout=timeout,
+                catch=(Exception,),
+                callbacks=[bar.tick] if bar.bar is not None else None,
             )
         except KeyboardInterrupt:
             return True

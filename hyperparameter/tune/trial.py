@@ -67,24 +67,58 @@ def _calls_with_handle(objective: Callable[..., Any]) -> bool:
 
 
 class Objective:
-    """The function Optuna calls for each trial (picklable: worker processes get it)."""
+    """The function Optuna calls for each trial (picklable: worker processes get it).
 
-    def __init__(self, objective: Callable[..., Any], space: Space, target: Target) -> None:
+    A trial enters the config's scope (one scope object, made once per process: entering it
+    again costs a frame) and, inside it, a scope of the trial's values, which the typed scope
+    checks key by key as it checks every scope entered under it; the objective's own keys
+    that the schema lacks are set outside it. ``record_worker`` marks each trial with the
+    ``host:pid`` running it (worker processes: a dead worker's trial is found by it)."""
+
+    def __init__(
+        self,
+        objective: Callable[..., Any],
+        space: Space,
+        target: Target,
+        record_worker: bool = False,
+    ) -> None:
         self.objective = objective
         self.space = space
         self.target = target
+        self.record_worker = record_worker
         self.with_handle = _calls_with_handle(objective)
+        self._base: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_base"] = None  # a live scope object: made again where it arrives
+        return state
 
     def values(self, trial: optuna.Trial) -> dict[str, Any]:
         return {key: dim.suggest(trial, key) for key, dim in self.space.items()}
 
+    def _scope(self) -> Any:
+        base = self._base
+        if base is None:
+            config = self.target.config
+            if self.target.schema is not None:
+                base = param_scope(config)
+            else:
+                base = param_scope(**self.target.flat)
+            self._base = base
+        return base
+
     def __call__(self, trial: optuna.Trial) -> Any:
-        trial.set_user_attr("hp_worker", f"{_HOST}:{os.getpid()}")
+        if self.record_worker:
+            trial.set_user_attr("hp_worker", f"{_HOST}:{os.getpid()}")
         token = _TRIAL.set(trial)
         try:
             values = self.values(trial)
-            config, extra = self.target.trial_config(values)
-            with param_scope(**extra), _scope(config) as ps:
+            own = self.target.own
+            flat = self.target.flat
+            extra = {k: v for k, v in values.items() if k in own and k not in flat}
+            inside = {k: v for k, v in values.items() if k not in extra} if extra else values
+            with param_scope(**extra), self._scope() as ps, param_scope(**inside):
                 result = self.objective(ps) if self.with_handle else self.objective()
             return _checked(result)
         except optuna.TrialPruned:
@@ -95,12 +129,6 @@ class Objective:
             raise
         finally:
             _TRIAL.reset(token)
-
-
-def _scope(config: Any) -> Any:
-    if isinstance(config, dict):
-        return param_scope(**config)
-    return param_scope(config)
 
 
 def _checked(result: Any) -> Any:

@@ -166,6 +166,8 @@ def _drive(
     seed: int | None,
 ) -> bool:
     start = len(study.get_trials(deepcopy=False, states=FINISHED))
+    fn = copy.copy(fn)
+    fn.record_worker = True
     shares = _shares(n_trials, workers)
     work = propagate(_worker)
     args = [
