@@ -29,13 +29,18 @@ class Result:
     """
 
     def __init__(
-        self, study: optuna.Study, space: Space, target: Target, before: int, interrupted: bool
+        self,
+        study: optuna.Study,
+        space: Space,
+        target: Target,
+        ran: set[int],
+        interrupted: bool,
     ) -> None:
         self.study = study
         self.space = space
         self.interrupted = interrupted
         self._target = target
-        self._before = before
+        self._ran = ran
 
     def __repr__(self) -> str:
         done = sum(t.state == TrialState.COMPLETE for t in self.trials)
@@ -44,8 +49,10 @@ class Result:
 
     @cached_property
     def trials(self) -> list[FrozenTrial]:
-        """The trials this run added to the study (every state)."""
-        return self.study.get_trials(deepcopy=False)[self._before :]
+        """The trials this run added to the study (every state; not those that other runs
+        added to a shared study meanwhile), by number."""
+        ran = self._ran
+        return [t for t in self.study.get_trials(deepcopy=False) if t.number in ran]
 
     @property
     def _single(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -31,7 +32,23 @@ def storage_for(storage: Any) -> Any:
     kwargs: dict[str, Any] = {}
     if storage.startswith("sqlite:"):
         kwargs = {"connect_args": {"timeout": 60}}
-    return optuna.storages.RDBStorage(storage, engine_kwargs=kwargs)
+    return _rdb(storage, kwargs)
+
+
+def _rdb(url: str, kwargs: dict[str, Any]) -> Any:
+    """Optuna's RDB storage of ``url``. Processes that open a new database at the same time
+    race to create Optuna's tables (PostgreSQL: a duplicate type or relation): the loser
+    waits a moment and opens the tables the winner made."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(6):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except (IntegrityError, ProgrammingError):
+            if attempt == 5:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def create(

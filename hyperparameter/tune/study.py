@@ -89,16 +89,16 @@ def run(
     interrupted = False
     with quiet_optuna():
         study = create(storage, study_name, dirs, sampler, pruner)
-        before = len(study.trials)
         if workers == 1 and launcher == "local":
             interrupted = _here(study, fn, n_trials, timeout, show)
+            ran = set(fn.mine)
         else:
             from . import workers as _workers
 
-            study, interrupted = _workers.run_parallel(
+            study, interrupted, ran = _workers.run_parallel(
                 study, storage, fn, n_trials, timeout, show, workers, launcher, seed
             )
-    result = Result(study, dims, target, before, interrupted)
+    result = Result(study, dims, target, ran, interrupted)
     result.raise_if_all_failed()
     return result
 

@@ -72,26 +72,29 @@ class Objective:
     A trial enters the config's scope (one scope object, made once per process: entering it
     again costs a frame) and, inside it, a scope of the trial's values, which the typed scope
     checks key by key as it checks every scope entered under it; the objective's own keys
-    that the schema lacks are set outside it. ``record_worker`` marks each trial with the
-    ``host:pid`` running it (worker processes: a dead worker's trial is found by it)."""
+    that the schema lacks are set outside it. ``mine`` collects the numbers of the trials this
+    process ran; ``run`` (worker processes) marks each trial with ``host:pid:run`` (a dead
+    worker's trial, and the trials of one run among other runs', are found by it)."""
 
     def __init__(
         self,
         objective: Callable[..., Any],
         space: Space,
         target: Target,
-        record_worker: bool = False,
+        run: str | None = None,
     ) -> None:
         self.objective = objective
         self.space = space
         self.target = target
-        self.record_worker = record_worker
+        self.run = run
+        self.mine: list[int] = []
         self.with_handle = _calls_with_handle(objective)
         self._base: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_base"] = None  # a live scope object: made again where it arrives
+        state["mine"] = []
         return state
 
     def values(self, trial: optuna.Trial) -> dict[str, Any]:
@@ -109,8 +112,9 @@ class Objective:
         return base
 
     def __call__(self, trial: optuna.Trial) -> Any:
-        if self.record_worker:
-            trial.set_user_attr("hp_worker", f"{_HOST}:{os.getpid()}")
+        self.mine.append(trial.number)
+        if self.run is not None:
+            trial.set_user_attr("hp_worker", f"{_HOST}:{os.getpid()}:{self.run}")
         token = _TRIAL.set(trial)
         try:
             values = self.values(trial)

@@ -86,12 +86,13 @@ def _mark_dead(study: optuna.Study, pid: int | None, why: str) -> None:
 
 
 def _worker_of(trial: Any) -> tuple[str, int] | None:
-    """``(host, pid)`` of the process that runs ``trial`` (its ``hp_worker`` attribute)."""
+    """``(host, pid)`` of the process that runs ``trial`` (its ``hp_worker`` attribute,
+    ``host:pid:run``)."""
     text = trial.user_attrs.get("hp_worker")
-    if not isinstance(text, str) or ":" not in text:
+    parts = text.rsplit(":", 2) if isinstance(text, str) else []
+    if len(parts) != 3 or not parts[1].isdigit():
         return None
-    host, _, pid = text.rpartition(":")
-    return (host, int(pid)) if pid.isdigit() else None
+    return parts[0], int(parts[1])
 
 
 def _mark_gone(study: optuna.Study, why: str) -> None:
@@ -121,9 +122,10 @@ def run_parallel(
     workers: int,
     launcher: str,
     seed: int | None,
-) -> tuple[optuna.Study, bool]:
-    """Runs ``n_trials`` trials of ``study`` in ``workers`` processes (or Ray tasks); the
-    study as the parent sees it at the end, and whether the run was interrupted."""
+) -> tuple[optuna.Study, bool, set[int]]:
+    """Runs ``n_trials`` trials of ``study`` in ``workers`` processes (or Ray tasks): the
+    study as the parent sees it at the end, whether the run was interrupted, and the numbers
+    of the trials it ran."""
     if n_trials is None:
         raise ValueError("workers > 1 and launcher='ray' need n_trials")
     spec = _spec_of(storage)
@@ -139,7 +141,9 @@ def run_parallel(
         )
         shared = optuna.load_study(study_name=study.study_name, storage=storage_for(spec))
     try:
-        interrupted = _drive(shared, spec, fn, n_trials, timeout, show, workers, launcher, seed)
+        interrupted, ran = _drive(
+            shared, spec, fn, n_trials, timeout, show, workers, launcher, seed
+        )
         if folder is not None:
             memory = optuna.storages.InMemoryStorage()
             optuna.copy_study(
@@ -151,7 +155,7 @@ def run_parallel(
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-    return shared, interrupted
+    return shared, interrupted, ran
 
 
 def _drive(
@@ -164,10 +168,10 @@ def _drive(
     workers: int,
     launcher: str,
     seed: int | None,
-) -> bool:
+) -> tuple[bool, set[int]]:
     start = len(study.get_trials(deepcopy=False, states=FINISHED))
     fn = copy.copy(fn)
-    fn.record_worker = True
+    fn.run = run = os.urandom(6).hex()
     shares = _shares(n_trials, workers)
     work = propagate(_worker)
     args = [
@@ -182,8 +186,18 @@ def _drive(
                 _local(study, work, args, bar, start)
         except KeyboardInterrupt:
             _mark_dead(study, None, "interrupted (KeyboardInterrupt)")
-            return True
-    return False
+            return True, _ran(study, run)
+    return False, _ran(study, run)
+
+
+def _ran(study: optuna.Study, run: str) -> set[int]:
+    """The numbers of the trials that the workers of ``run`` ran."""
+    end = f":{run}"
+    return {
+        t.number
+        for t in study.get_trials(deepcopy=False)
+        if str(t.user_attrs.get("hp_worker", "")).endswith(end)
+    }
 
 
 def _progress(study: optuna.Study, bar: Bar, start: int) -> None:
