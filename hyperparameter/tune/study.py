@@ -82,6 +82,12 @@ def run(
         raise ValueError("the search space is empty")
     target.check(dims)  # before anything is made or run
     dirs = _directions(direction)
+    from .grid import is_grid
+
+    # only choices and ranges, no budget: the grid, every point once, in a plain loop
+    grid = n_trials is None and timeout is None and sampler is None and is_grid(dims)
+    if grid and (workers > 1 or launcher != "local"):
+        raise ValueError("a grid sweep runs in this process: give n_trials to sample instead")
     if sampler is None and seed is not None:
         sampler = optuna.samplers.TPESampler(seed=seed)
     fn = Objective(objective, dims, target)
@@ -89,7 +95,11 @@ def run(
     interrupted = False
     with quiet_optuna():
         study = create(storage, study_name, dirs, sampler, pruner)
-        if workers == 1 and launcher == "local":
+        if grid:
+            from .grid import run_grid
+
+            interrupted, ran = run_grid(study, fn)
+        elif workers == 1 and launcher == "local":
             interrupted = _here(study, fn, n_trials, timeout, show)
             ran = set(fn.mine)
         else:

@@ -21,20 +21,27 @@ __all__ = ["Objective", "TrialPruned", "current_trial", "report"]
 TrialPruned = optuna.TrialPruned
 _HOST = socket.gethostname()
 
-_TRIAL: contextvars.ContextVar[optuna.Trial | None] = contextvars.ContextVar(
+_TRIAL: contextvars.ContextVar[Any] = contextvars.ContextVar(
     "hyperparameter.tune.trial", default=None
 )
+#: What ``_TRIAL`` holds while a grid point runs (no Optuna trial: ``report`` records nothing).
+GRID: Any = object()
 
 
 def current_trial() -> optuna.Trial | None:
-    """The Optuna trial the current objective call runs in, if any."""
-    return _TRIAL.get()
+    """The Optuna trial the current objective call runs in, if any (``None`` for a point of
+    a grid sweep, which runs without one)."""
+    trial = _TRIAL.get()
+    return None if trial is GRID else trial  # type: ignore[no-any-return]
 
 
 def report(value: float, step: int) -> None:
     """Reports an intermediate ``value`` of the running trial at ``step``; raises
-    :class:`TrialPruned` when the study's pruner says the trial should stop."""
+    :class:`TrialPruned` when the study's pruner says the trial should stop. In a grid
+    sweep (every point runs to the end) it does nothing."""
     trial = _TRIAL.get()
+    if trial is GRID:
+        return
     if trial is None:
         raise RuntimeError("tune.report() is called outside a trial of tune.run()")
     trial.report(value, step)
@@ -111,20 +118,22 @@ class Objective:
             self._base = base
         return base
 
+    def call(self, values: dict[str, Any]) -> Any:
+        """The objective, called inside the config's scope with ``values``."""
+        own = self.target.own
+        flat = self.target.flat
+        extra = {k: v for k, v in values.items() if k in own and k not in flat}
+        inside = {k: v for k, v in values.items() if k not in extra} if extra else values
+        with param_scope(**extra), self._scope() as ps, param_scope(**inside):
+            return self.objective(ps) if self.with_handle else self.objective()
+
     def __call__(self, trial: optuna.Trial) -> Any:
         self.mine.append(trial.number)
         if self.run is not None:
             trial.set_user_attr("hp_worker", f"{_HOST}:{os.getpid()}:{self.run}")
         token = _TRIAL.set(trial)
         try:
-            values = self.values(trial)
-            own = self.target.own
-            flat = self.target.flat
-            extra = {k: v for k, v in values.items() if k in own and k not in flat}
-            inside = {k: v for k, v in values.items() if k not in extra} if extra else values
-            with param_scope(**extra), self._scope() as ps, param_scope(**inside):
-                result = self.objective(ps) if self.with_handle else self.objective()
-            return _checked(result)
+            return _checked(self.call(self.values(trial)))
         except optuna.TrialPruned:
             raise
         except Exception as e:

@@ -295,3 +295,32 @@ def test_a_worker_that_dies_fails_its_trial_and_the_others_finish(tmp_path: Path
     done = [t for t in result.trials if t.state == TrialState.COMPLETE]
     assert len(done) >= 4  # the surviving worker ran its whole share
     assert not [t for t in result.trials if t.state == TrialState.RUNNING]
+
+
+# ------------------------------------------------------------------------------- grid sweeps
+
+
+def test_without_a_budget_choices_and_ranges_run_as_the_full_grid() -> None:
+    seen: list[tuple[int, str]] = []
+
+    def objective(cfg: Any) -> float:
+        seen.append((cfg.model.layers, cfg.model.act))
+        tune.report(1.0, 0)  # nothing to prune in a grid
+        if cfg.model.layers == 8:
+            raise RuntimeError("too deep")
+        return cfg.model.layers + (0.5 if cfg.model.act == "gelu" else 0.0)
+
+    space = {"model.layers": tune.intrange(2, 8, step=2), "model.act": ["relu", "gelu"]}
+    result = tune.run(objective, space, config=work.PTrain())
+    assert seen == [(n, a) for n in (2, 4, 6, 8) for a in ("relu", "gelu")]
+    assert [t.number for t in result.trials] == list(range(8))
+    assert [t.params for t in result.trials] == [
+        {"model.layers": n, "model.act": a} for n, a in seen
+    ]
+    failed = [t for t in result.trials if t.state == TrialState.FAIL]
+    assert [t.params["model.layers"] for t in failed] == [8, 8]
+    assert failed[0].user_attrs["error"] == "RuntimeError: too deep"
+    assert result.best_params == {"model.layers": 2, "model.act": "relu"}
+    assert result.best_config.model.layers == 2
+    with pytest.raises(ValueError, match="grid sweep runs in this process"):
+        tune.run(objective, space, config=work.PTrain(), workers=2)
