@@ -11,7 +11,7 @@ import traceback
 from typing import Any
 
 import optuna
-from optuna.distributions import CategoricalDistribution
+from optuna.distributions import BaseDistribution, CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
 from .spaces import Choice, Space
@@ -64,7 +64,9 @@ def run_grid(study: optuna.Study, fn: Objective) -> tuple[bool, set[int]]:
     trials = []
     for values, value, error in records:
         params = {k: _stored(fn.space[k], v) for k, v in values.items()}
-        dists = {k: CategoricalDistribution([p]) for k, p in params.items()}
+        dists: dict[str, BaseDistribution] = {
+            k: CategoricalDistribution([p]) for k, p in params.items()
+        }
         attrs: dict[str, Any] = {"hp_grid_point": True}
         if error is not None:
             message, _, tb = error.partition("\n")

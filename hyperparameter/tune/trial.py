@@ -32,7 +32,7 @@ def current_trial() -> optuna.Trial | None:
     """The Optuna trial the current objective call runs in, if any (``None`` for a point of
     a grid sweep, which runs without one)."""
     trial = _TRIAL.get()
-    return None if trial is GRID else trial  # type: ignore[no-any-return]
+    return None if trial is GRID else trial
 
 
 def report(value: float, step: int) -> None:
