@@ -61,12 +61,14 @@ def run_grid(study: optuna.Study, fn: Objective) -> tuple[bool, set[int]]:
     finally:
         _TRIAL.reset(token)
     first = len(study.get_trials(deepcopy=False))
+    # each key's distribution: the choice of its grid values (one for every point)
+    dists: dict[str, BaseDistribution] = {
+        k: CategoricalDistribution([_stored(d, v) for v in d.grid() or []])
+        for k, d in fn.space.items()
+    }
     trials = []
     for values, value, error in records:
         params = {k: _stored(fn.space[k], v) for k, v in values.items()}
-        dists: dict[str, BaseDistribution] = {
-            k: CategoricalDistribution([p]) for k, p in params.items()
-        }
         attrs: dict[str, Any] = {"hp_grid_point": True}
         if error is not None:
             message, _, tb = error.partition("\n")
