@@ -77,3 +77,21 @@ def tagged(cfg: Any) -> float:
     assert trial is not None
     trial.set_user_attr("tag", hp.param_scope.run.tag | "missing")
     return quadratic(cfg)
+
+
+@hp.auto_param("train")
+def train(lr: float = 0.1, layers: int = 2, act: str = "relu") -> float:
+    """A launched function whose return value is the objective.
+
+    Args:
+        lr: the learning rate
+        layers: how deep
+        act: the activation
+    """
+    return (lr - 0.03) ** 2 + layers * 0.01 + (0.1 if act == "gelu" else 0.0)
+
+
+@hp.auto_param("fit")
+def fit(data: str, epochs: int = 1) -> float:
+    """A required argument (not tuned) and a tuned one; reads the schema's model.lr."""
+    return float(len(data)) + epochs * 0.5 + hp.param_scope.model.lr()

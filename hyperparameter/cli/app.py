@@ -246,10 +246,15 @@ def run(
         if res.errors or problems:
             _fail(prog, [*findings(res.errors), *problems])
         raise SystemExit(0)
-    if missing:
+    sweeping = bool(req.args.multirun or req.args.sweep)
+    if missing and not sweeping:
         problems.append(f"the following arguments are required: {', '.join(missing)}")
     if problems:
         _fail(prog, problems)
+    if sweeping:
+        from .sweep import sweep
+
+        return sweep(req, res, values, owned, prog)
     return _call(req.cmd, res, values, owned, prog)
 
 

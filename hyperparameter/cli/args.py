@@ -111,6 +111,7 @@ def _common(parser: argparse.ArgumentParser, prefix: str, leaf: bool, taken: set
     )
     if not leaf:
         return
+    _tuning(parser, taken)
     group.add_argument(
         "--list-params",
         action="store_true",
@@ -123,6 +124,33 @@ def _common(parser: argparse.ArgumentParser, prefix: str, leaf: bool, taken: set
         dest="explain_param",
         help="print every layer that sets KEY, then exit",
     )
+
+
+def _tuning(parser: argparse.ArgumentParser, taken: set[str]) -> None:
+    """-m/--multirun and --sweep (DESIGN §12): the function's return value is the objective."""
+    group = parser.add_argument_group("sweeps and tuning (hyperparameter.tune, on Optuna)")
+    group.add_argument(
+        *[o for o in ("-m", "--multirun") if o not in taken],
+        action="append",
+        dest="multirun",
+        metavar="KEY=EXPR",
+        default=[],
+        help="sweep KEY: 2,4,8 | choice(…) | range(a,b[,step]) | interval(a,b) | "
+        "tag(log, interval(a,b)) (repeatable); choices and ranges alone run the grid",
+    )
+    group.add_argument("--sweep", metavar="FILE", help="a sweep file: study settings and params")
+    group.add_argument("--n-trials", type=int, metavar="N", help="sample N trials with Optuna")
+    group.add_argument("--storage", metavar="URL", help="sqlite:///x.db, an Optuna RDB URL, …")
+    group.add_argument("--study-name", metavar="NAME", help="a named study resumes")
+    group.add_argument("--workers", type=int, metavar="N", help="local worker processes")
+    group.add_argument("--launcher", choices=("local", "ray"), help="where trials run")
+    group.add_argument(
+        "--direction",
+        action="append",
+        choices=("minimize", "maximize"),
+        help="minimize (default) or maximize; repeat for several objectives",
+    )
+    group.add_argument("--dump-best", metavar="FILE", help="write the best config to FILE")
 
 
 def _add_params(parser: argparse.ArgumentParser, cmd: Command) -> None:

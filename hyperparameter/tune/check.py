@@ -12,10 +12,11 @@ from __future__ import annotations
 import copy
 import difflib
 import inspect
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import ConfigValidationError, ErrorDetails, key_text, shown
+from ..errors import ConfigValidationError, ConversionError, ErrorDetails, key_text, shown
 from ..schema import adapter_for, is_schema, to_tree
 from ..storage.keys import flatten
 from .spaces import Choice, Dimension, IntRange, Space, Uniform
@@ -26,7 +27,8 @@ Loc = tuple[str | int, ...]
 
 
 def objective_keys(objective: Callable[..., Any]) -> dict[str, Any]:
-    """The keys an ``@auto_param`` objective reads (``ns.param``), with their defaults."""
+    """The keys an ``@auto_param`` objective reads (``ns.param``), with their annotations
+    (or ``None``)."""
     ns = getattr(objective, "_auto_param_namespace", None)
     if not isinstance(ns, str):
         return {}
@@ -34,8 +36,12 @@ def objective_keys(objective: Callable[..., Any]) -> dict[str, Any]:
         params = inspect.signature(objective).parameters.values()
     except (TypeError, ValueError):  # pragma: no cover - a builtin
         return {}
+    try:
+        hints = typing.get_type_hints(getattr(objective, "_auto_param_wrapped", objective))
+    except Exception:  # unresolvable string annotations: unchecked
+        hints = {}
     return {
-        f"{ns}.{p.name}": p.default
+        f"{ns}.{p.name}": hints.get(p.name)
         for p in params
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     }
@@ -68,7 +74,7 @@ class Target:
             to_tree(config) if self.schema is not None else dict(config or {})
         )
         flat: dict[str, Any] = {}
-        if config is not None:
+        if config is not None and (self.schema is not None or config):
             flatten("", config if self.schema is not None else dict(config), flat)
         self.flat = flat
         self.own = objective_keys(objective)
@@ -91,6 +97,8 @@ class Target:
                 what = "the schema" if adapter is not None else "the config"
                 errors.append(_error(loc, f"unknown key: not in {what}{hint}", key, dim))
                 continue
+            if key in self.own:  # the objective's parameter: its annotation types it
+                errors += _own_errors(loc, dim, self.own[key])
             if adapter is None or not in_config:
                 continue
             for value in dim.candidates():
@@ -110,9 +118,10 @@ class Target:
         extra = {k: v for k, v in values.items() if k in self.own and k not in self.flat}
         inside = {k: v for k, v in values.items() if k not in extra}
         if self.schema is None:
-            flat = dict(self.flat)
-            flat.update(inside)
-            return flat, extra
+            tree = copy.deepcopy(self.tree)
+            for key, value in values.items():  # the objective's own keys too
+                _set(tree, _loc(key), value)
+            return tree, extra
         tree = copy.deepcopy(self.tree)
         for key, value in inside.items():
             _set(tree, _loc(key), value)
@@ -123,6 +132,21 @@ class Target:
                 [{**e, "source": e.get("source") or "tune"} for e in errors],
             )
         return instance, extra
+
+
+def _own_errors(loc: Loc, dim: Dimension, annotation: Any) -> list[ErrorDetails]:
+    """The candidates of an objective's own parameter that do not coerce to its annotation."""
+    if annotation is None:
+        return []
+    from ..coerce import coerce
+
+    errors: list[ErrorDetails] = []
+    for value in dim.candidates():
+        try:
+            coerce(value, annotation, key_text(loc), dim.source)
+        except ConversionError as e:
+            errors.append(_error(loc, f"{_what(dim, value)}: {e.reason}", value, dim, "type"))
+    return errors
 
 
 def _what(dim: Dimension, value: Any) -> str:
