@@ -50,6 +50,22 @@ class Raw:
         return hash(("Raw", self.text))
 
 
+class Suggested:
+    """A value computed each time it is read (0.6's ``Suggester``): ``tune.suggest_from(fn)``
+    and ``tune.lazy_dispatch(trial).suggest_float(...)`` store one, and every untyped or
+    coerced read (``ps.x()``, ``ps.x | 0.0``, ``@auto_param``) calls ``fn()``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Any) -> None:
+        if not callable(fn):
+            raise TypeError(f"suggest_from() takes a callable, not {type(fn).__name__}")
+        self.fn = fn
+
+    def __repr__(self) -> str:
+        return f"Suggested({self.fn!r})"
+
+
 TRUE_WORDS = frozenset({"true", "yes", "on", "1", "t", "y"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0", "f", "n"})
 
@@ -147,6 +163,8 @@ def untyped(value: Any) -> Any:
     """A value read with no declared type: raw strings are parsed, everything else is as is."""
     if type(value) is Raw:
         return parse_scalar(value.text)
+    if type(value) is Suggested:
+        return untyped(value.fn())
     return value
 
 
@@ -368,6 +386,8 @@ def coerce(value: Any, target: Any, key: str | None = None, source: str | None =
 
     Raises :class:`ConversionError` naming key, value, target and source on failure.
     """
+    if type(value) is Suggested:
+        value = value.fn()
     if value is None:
         return None
     raw = type(value) is Raw

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 from .. import storage as _st
-from ..coerce import coerce, untyped
+from ..coerce import Suggested, coerce, untyped
 from ..errors import ConversionError, shown
 from ..storage.keys import check_key, key_hash
 
@@ -76,11 +76,14 @@ class _Inject:
             return cache[2]
         found: list[tuple[str, int, Any, Exception | None]] = []
         values: list[Any] = []
+        volatile = False  # a Suggested value is computed again at every call: not cached
         for name, key, h, target, pos in self.specs:
             v = _get(h, key, _MISSING)
             if v is _MISSING:
                 values.append(_MISSING)
                 continue
+            if type(v) is Suggested:
+                volatile = True
             err: Exception | None = None
             if v is not None:
                 try:
@@ -89,7 +92,9 @@ class _Inject:
                     err = e
             found.append((name, pos, v, err))
             values.append(v if err is None else _Failed(err))
-        self.cache = (_frame_ref(frame), version, found, tuple(values))
+        # with a Suggested value, a cache that matches no frame: the next call resolves again
+        ref = _st.NO_FRAME if volatile else _frame_ref(frame)
+        self.cache = (ref, version, found, tuple(values))
         return found
 
     def __call__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:

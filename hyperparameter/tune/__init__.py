@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .legacy import lazy_dispatch, suggest_from
 from .spaces import (
     Choice,
     Dimension,
@@ -40,10 +41,12 @@ __all__ = [
     "choice",
     "current_trial",
     "intrange",
+    "lazy_dispatch",
     "loguniform",
     "report",
     "run",
     "space",
+    "suggest_from",
     "uniform",
 ]
 
