@@ -24,6 +24,9 @@ class LazyDispatch:
     is read (``lazy_dispatch(trial).suggest_float("lr", 1e-4, 1e-1)``); ``[i]`` indexes."""
 
     __slots__ = ("_hp_index", "_hp_name", "_hp_obj")
+    _hp_obj: Any
+    _hp_name: str | None
+    _hp_index: Any
 
     def __init__(self, obj: Any, name: str | None = None, index: Any = None) -> None:
         object.__setattr__(self, "_hp_obj", obj)
