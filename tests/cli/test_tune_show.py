@@ -1,6 +1,7 @@
 """``hp tune show`` (DESIGN §12): a stored study's trials as a table, best first, with the
 failed trials' errors; ``--plot``; the storage's only study by default; one-line errors for a
-missing study, several studies, a bad storage."""
+missing study, several studies, a bad storage. And ``hp explain`` on a config written by
+``Result.dump_best``: a tuned key names its study and trial."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import tune_work as work
 from optuna.trial import TrialState
 
 from hyperparameter import cli, tune
+from hyperparameter.cli.resolve import trailing_comment
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -205,3 +207,89 @@ def test_a_missing_study_or_a_bad_storage_is_one_line(
     code, _, err = hp_main(capsys, "tune")
     assert code == 2
     assert err.endswith("error: the following arguments are required: COMMAND\n")
+
+
+# ----------------------------------------------------------------- explain on dump_best
+
+
+@pytest.mark.parametrize(("suffix", "lr_at"), [(".yaml", "2:7"), (".toml", "4:6")])
+def test_explain_names_the_study_and_trial_of_a_tuned_key(
+    stored: tuple[tune.Result, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    suffix: str,
+    lr_at: str,
+) -> None:
+    result, _ = stored
+    best = tmp_path / f"best{suffix}"
+    result.dump_best(best)
+    n = result.best_trial.number
+    note = f"(tuned: trial {n} of study 'lr-search')"
+    code, out, err = hp_main(capsys, "explain", "model", str(best))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    i = lines.index(f"model.lr = {result.best_params['model.lr']!r}")
+    assert lines[i + 3] == f"  source:  {best}:{lr_at} {note}"
+    assert lines[i + 5] == (
+        f"    {best}:{lr_at} {note}  {result.best_params['model.lr']!r}  <- final"
+    )
+    layers = lines.index(f"model.layers = {result.best_params['model.layers']}")
+    assert lines[layers + 3].endswith(note)
+    act = lines.index('model.act = "relu"')
+    assert "tuned" not in lines[act + 3]  # an untuned key has no note
+    # over the dumped file, a layer that sets the key again says where, with no note
+    code, out, _ = hp_main(capsys, "explain", "model.lr", str(best), "-D", "model.lr=0.5")
+    assert out.splitlines()[3:] == [
+        "  source:  -D model.lr=0.5",
+        "  set by (lowest precedence first):",
+        f"    {best}:{lr_at} {note}  {result.best_params['model.lr']!r}",
+        "    -D model.lr=0.5" + " " * (len(f"{best}:{lr_at} {note}") - 15) + "  0.5  <- final",
+    ]
+
+
+def test_any_tuned_comment_on_the_value_s_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "a: 'x # tuned: no'  # tuned: by hand\n"
+        'b: "# tuned: not this"\n'
+        "c: 1  # a comment\n"
+        "d: [1, 2]  # tuned: a list\n"
+    )
+    (tmp_path / "c.toml").write_text('a = "x # tuned: no" # tuned: by hand\nb = 1 # other\n')
+    found = {}
+    for name, key in [("c.yaml", k) for k in "abcd"] + [("c.toml", "a"), ("c.toml", "b")]:
+        code, out, _ = hp_main(capsys, "explain", key, str(tmp_path / name))
+        assert code == 0
+        source = out.splitlines()[3]
+        assert source.startswith(f"  source:  {tmp_path / name}:{'abcd'.index(key) + 1}:")
+        found[name, key] = source.partition(" (")[2]
+    assert found == {
+        ("c.yaml", "a"): "tuned: by hand)",
+        ("c.yaml", "b"): "",
+        ("c.yaml", "c"): "",
+        ("c.yaml", "d"): "tuned: a list)",
+        ("c.toml", "a"): "tuned: by hand)",
+        ("c.toml", "b"): "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "comment"),
+    [
+        ("0.1  # tuned: x", "yaml", "tuned: x"),
+        ('"a # b"  # tuned: y', "yaml", "tuned: y"),
+        ("'it''s # no'  # tuned: z", "yaml", "tuned: z"),
+        ("it's # plain", "yaml", "plain"),  # a quote inside a plain scalar opens no string
+        ("a#b", "yaml", None),  # no space before '#': text
+        ('[1, "#"]  # tuned: q', "yaml", "tuned: q"),
+        ("'open string", "yaml", None),
+        ('"a\\" # b" # c', "toml", "c"),
+        ("'a # b' #c", "toml", "c"),
+        ('"""multi-line # still text', "toml", None),
+        ("1#c", "toml", "c"),
+        ("1", "toml", None),
+    ],
+)
+def test_trailing_comment(text: str, fmt: str, comment: str | None) -> None:
+    assert trailing_comment(text, fmt) == comment
