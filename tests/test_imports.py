@@ -220,6 +220,37 @@ def test_lazy_names_listed_before_first_use(probe: dict[str, Any]) -> None:
     assert "load" in probe["resolved_late"]  # cached in the module after the first use
 
 
+def test_the_hp_tool_imports_optuna_only_to_tune(tmp_path: Path) -> None:
+    """``hp --help``, ``hp tune show --help`` and the config commands run without Optuna
+    (the tune subcommand imports it when it runs); ``hp tune show`` imports it."""
+    (tmp_path / "c.yaml").write_text("a: 1\n")
+    script = textwrap.dedent(
+        """
+        import contextlib, io, json, sys
+        from hyperparameter import cli
+
+        seen = {}
+        for argv in (["--help"], ["tune", "--help"], ["tune", "show", "--help"],
+                     ["show", "c.yaml"], ["explain", "a", "c.yaml"]):
+            with contextlib.redirect_stdout(io.StringIO()):
+                code = cli.main(argv)
+            seen[" ".join(argv)] = [code, "optuna" in sys.modules]
+        with contextlib.redirect_stderr(io.StringIO()):
+            code = cli.main(["tune", "show", "--storage", "sqlite:///c.yaml"])
+        seen["tune show"] = [code, "optuna" in sys.modules]
+        print(json.dumps(seen))
+        """
+    )
+    assert _fresh(script, tmp_path) == {
+        "--help": [0, False],
+        "tune --help": [0, False],
+        "tune show --help": [0, False],
+        "show c.yaml": [0, False],
+        "explain a c.yaml": [0, False],
+        "tune show": [2, True],
+    }
+
+
 def test_schema_validation_on_first_use(tmp_path: Path) -> None:
     """A load with a dataclass schema in a fresh interpreter: the schema layer (and pydantic)
     are imported then, and the result is the schema's instance."""

@@ -1,6 +1,7 @@
 """The command line: :func:`launch` (alias :func:`run_cli`) turns ``@auto_param`` functions
 into an application's CLI, and :func:`main` is the ``hp`` tool (``hp lint``, ``hp show``,
-``hp explain``, ``hp schema``; also ``python -m hyperparameter``). See ``docs/cli.md``.
+``hp explain``, ``hp schema``, ``hp tune show``; also ``python -m hyperparameter``). See
+``docs/cli.md``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ run_cli = launch
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``hp`` command: ``hp lint``, ``hp show``, ``hp explain`` and ``hp schema``.
+    """The ``hp`` command: ``hp lint``, ``hp show``, ``hp explain``, ``hp schema`` and
+    ``hp tune show`` (a stored study's trials; it imports Optuna when it runs).
 
     Returns the exit status: 0 clean, 1 findings (a config with problems), 2 a usage error
     (bad flag, unknown key, schema not importable). Errors are one line on stderr; ``--debug``

@@ -48,7 +48,7 @@ def explain(
     lines = [f"{dotted(loc)} = {show(value)}"]
     lines.append(f"  type:    {kind if value is not MISSING or annotation else '-'}")
     lines.append(f"  default: {show(default) if default is not MISSING else '-'}")
-    setters = [*extra, *res.setters(loc)]
+    setters = [*extra, *res.setters(loc, notes=True)]
     lines.append(f"  source:  {setters[-1][0] if setters else '-'}")
     if setters:
         lines.append("  set by (lowest precedence first):")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from .common import MISSING, CliError, dotted, show
 if TYPE_CHECKING:
     pass
 
-__all__ = ["Resolution", "import_schema", "resolve", "walk"]
+__all__ = ["Resolution", "import_schema", "resolve", "trailing_comment", "walk"]
 
 
 def _ensure_importable(folder: str) -> None:
@@ -151,6 +152,7 @@ class Resolution:
     instance: Any
     errors: list[ErrorDetails]
     secrets: _secrets.Secrets = dataclasses.field(default_factory=_secrets.Secrets)
+    _lines: dict[int, list[str]] = dataclasses.field(default_factory=dict, repr=False)
 
     def where(self, layer: loader._Layer, loc: Loc) -> str:
         return layer.where(loc)[0] if layer.kind == "file" else layer.name
@@ -184,14 +186,41 @@ class Resolution:
         known, annotation = adapter_for(self.schema).annotation_at(loc)
         return annotation if known and annotation is not Any else None
 
-    def setters(self, loc: Loc) -> list[tuple[str, Any]]:
-        """``(where, value)`` of every layer that sets ``loc``, lowest precedence first."""
+    def setters(self, loc: Loc, *, notes: bool = False) -> list[tuple[str, Any]]:
+        """``(where, value)`` of every layer that sets ``loc``, lowest precedence first; with
+        ``notes``, a file's ``# tuned: …`` comment on the value's line follows its location:
+        ``best.yaml:2:7 (tuned: trial 12 of study 'lr-search')`` (``tune``'s ``dump_best``
+        writes them)."""
         found = []
         for layer in self.layers:
             v = _value_in(layer, loc)
             if v is not MISSING:
-                found.append((self.where(layer, loc), v))
+                where = self.where(layer, loc)
+                note = self._note(layer, loc) if notes and layer.kind == "file" else None
+                found.append((f"{where} ({note})" if note else where, v))
         return found
+
+    def _note(self, layer: loader._Layer, loc: Loc) -> str | None:
+        """The ``tuned: …`` comment at the end of the line of ``loc``'s value in a YAML or
+        TOML file layer, or None."""
+        if layer.fmt not in ("yaml", "toml") or layer.data is None:
+            return None
+        pos = layer.positions().get(loc)
+        if pos is None:
+            return None
+        lines = self._lines.get(id(layer))
+        if lines is None:
+            data = layer.data
+            text = (
+                data.removeprefix("\ufeff")
+                if isinstance(data, str)
+                else data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
+            )
+            lines = self._lines[id(layer)] = _LINE_BREAK.split(text)
+        if not 0 < pos.line <= len(lines):
+            return None
+        comment = trailing_comment(lines[pos.line - 1][pos.col - 1 :], layer.fmt)
+        return comment if comment is not None and comment.startswith("tuned:") else None
 
     def leaves(self) -> list[Loc]:
         """The loc of every leaf of the final tree (lists and empty mappings are leaves)."""
@@ -241,6 +270,42 @@ class Resolution:
             lines.append(f"{pad}{part.text} -> {key} = {show(value)}  ({self.source(target)})")
             lines += self.chain(target, depth + 1, seen | {loc})
         return lines
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as YAML counts lines (and the positions)
+
+
+def trailing_comment(text: str, fmt: str) -> str | None:
+    """The comment ending ``text`` — a value and the rest of its line in a YAML or TOML file —
+    without its ``#`` and spaces; None when there is none. Quoted strings are skipped (a ``#``
+    in one is text); in YAML a ``#`` starts a comment only at a space, and a quote starts a
+    string only where a scalar can start."""
+    yaml = fmt == "yaml"
+    i, n, prev = 0, len(text), ""
+    while i < n:
+        c = text[i]
+        if c == "#" and (not yaml or i == 0 or text[i - 1] in " \t"):
+            return text[i + 1 :].strip()
+        if c in "\"'" and (not yaml or not prev or prev in "[{,:?-"):
+            close = c * 3 if not yaml and text.startswith(c * 3, i) else c
+            j = i + len(close)
+            # an escape: a backslash in a double-quoted string, '' in YAML's single-quoted
+            escape = "\\" if c == '"' else "''" if yaml else None
+            while j < n:
+                if escape is not None and text.startswith(escape, j):
+                    j += 2
+                elif text.startswith(close, j):
+                    break
+                else:
+                    j += 1
+            if j >= n:
+                return None  # the string goes on past this line
+            i, prev = j + len(close), c
+            continue
+        if c not in " \t":
+            prev = c
+        i += 1
+    return None
 
 
 def _target(holder: Loc, ref: Any) -> Loc | None:

@@ -85,6 +85,7 @@ def sweep(
 ) -> Any:
     """Runs the sweep of ``req``; prints the summary; returns the :class:`tune.Result`."""
     from .. import tune
+    from ..tune.summary import summary
 
     cmd = req.cmd
     try:
@@ -169,38 +170,6 @@ def _arguments(
         else:
             kwargs[p.name] = values[p.name]
     return args, kwargs, fixed
-
-
-def summary(result: Any, limit: int = 10) -> str:
-    """The trials as a plain table, best first (the first ``limit``)."""
-    study = result.study
-    trials = list(result.trials)
-    single = len(study.directions) == 1
-    if single:
-        sign = 1 if study.direction.name == "MINIMIZE" else -1
-        trials.sort(key=lambda t: (t.value is None, sign * (t.value or 0.0)))
-    keys = list(result.space)
-    head = ["trial", "state", "value", *keys]
-    rows = [head]
-    for t in trials[:limit]:
-        value = "-" if t.values is None else ", ".join(f"{v:.6g}" for v in t.values)
-        params = result.params_of(t)
-        rows.append(
-            [str(t.number), t.state.name.lower(), value, *(_cell(params.get(k)) for k in keys)]
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    done = sum(t.state.name == "COMPLETE" for t in result.trials)
-    title = f"study {study.study_name}: {len(result.trials)} trials, {done} complete"
-    if single and done:
-        title += f"; best value {result.best_value:.6g} (trial {result.best_trial.number})"
-    more = [f"({len(trials) - limit} more)"] if len(trials) > limit else []
-    return "\n".join([title, *lines, *more])
-
-
-def _cell(v: Any) -> str:
-    return f"{v:.6g}" if isinstance(v, float) else "-" if v is None else str(v)
 
 
 def _fail(prog: str, lines: list[str]) -> NoReturn:

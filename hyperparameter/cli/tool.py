@@ -1,5 +1,5 @@
-"""The ``hp`` command (also ``python -m hyperparameter``): ``lint``, ``show``, ``explain`` and
-``schema`` (DESIGN §7).
+"""The ``hp`` command (also ``python -m hyperparameter``): ``lint``, ``show``, ``explain``,
+``schema`` (DESIGN §7) and ``tune show`` (§12).
 
 Exit status: 0 success, 1 the config has problems (findings), 2 a usage error — a bad flag,
 an unknown key, a schema that cannot be imported, a closed stdout — and 141 when stdout's
@@ -14,13 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ConfigFileError, ConfigValidationError
-from . import explain, lint, schema, show
+from . import explain, lint, schema, show, tune_show
 from .common import CliError, OutputError, Parser, flush_stdout, output_failed
 
 __all__ = ["main"]
 
 _DESCRIPTION = """\
-Check, show and explain hyperparameter config files (YAML, TOML, JSON).
+Check, show and explain hyperparameter config files (YAML, TOML, JSON), and show tuning
+studies.
 
 exit status: 0 ok, 1 the config has problems, 2 usage error"""
 
@@ -119,10 +120,53 @@ def _parser() -> tuple[Parser, dict[str, argparse.ArgumentParser]]:
     )
     schema.add_argument("schema", metavar="MODULE:CLASS", help="e.g. myproj.config:Train")
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    tune = command(
+        "tune",
+        "show tuning studies (Optuna)",
+        "Studies that tune.run or a sweep (-m) stored: `hp tune show` prints one.",
+    )
+    tune_subs = tune.add_subparsers(dest="tune_command", metavar="COMMAND", required=True)
+    tune_show_cmd = tune_subs.add_parser(
+        "show",
+        help="print a stored study's trials, best first",
+        description="Print the trials of a stored study as a table, best first: state, "
+        "value, parameters,\nand why each failed trial failed; --plot writes the HTML "
+        "report. The last line is\nthe command that opens the storage in optuna-dashboard.",
+        formatter_class=fmt,
+        allow_abbrev=False,
+    )
+    tune_show_cmd.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    tune_show_cmd.add_argument(
+        "--storage",
+        required=True,
+        metavar="URL",
+        help="sqlite:///FILE, an RDB URL (postgresql://…) or journal:///FILE",
+    )
+    tune_show_cmd.add_argument(
+        "--study-name", metavar="NAME", help="the study (default: the storage's only one)"
+    )
+    tune_show_cmd.add_argument(
+        "--plot", metavar="FILE", help="write the HTML report (history, importances, …) to FILE"
+    )
+    tune_show_cmd.add_argument(
+        "--limit",
+        type=tune_show.limit,
+        default=20,
+        metavar="N",
+        help="show the best N trials (default: 20; 0: every trial)",
+    )
     return parser, dict(subs.choices)
 
 
-_COMMANDS = {"lint": lint.run, "show": show.run, "explain": explain.run, "schema": schema.run}
+_COMMANDS = {
+    "lint": lint.run,
+    "show": show.run,
+    "explain": explain.run,
+    "schema": schema.run,
+    "tune show": tune_show.run,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,8 +189,12 @@ def _main(argv: list[str]) -> int:
     if i == len(argv) or argv[i] not in commands or any(w != "--debug" for w in argv[:i]):
         parser.parse_args(argv)  # --help, --version, or argparse's own error: exits
     name = argv[i]
-    # Intermixed: files may follow options (`hp show a.yaml -D k=v b.yaml`).
-    ns = commands[name].parse_intermixed_args(argv[i + 1 :])
+    if name == "tune":  # subcommands of its own, and no positional arguments
+        ns = commands[name].parse_args(argv[i + 1 :])
+        name = f"tune {ns.tune_command}"
+    else:
+        # Intermixed: files may follow options (`hp show a.yaml -D k=v b.yaml`).
+        ns = commands[name].parse_intermixed_args(argv[i + 1 :])
     debug = "--debug" in argv[:i] or getattr(ns, "debug", False)
     try:
         return _COMMANDS[name](ns)

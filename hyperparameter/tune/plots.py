@@ -7,20 +7,22 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from .spaces import Space
+from .summary import ranked
 
 
 class Result(Protocol):
     """What the report reads of a ``tune.Result``."""
 
     study: optuna.Study
-    space: Space
 
+    @property
+    def space(self) -> Mapping[str, Any]: ...
     @property
     def best_trial(self) -> FrozenTrial: ...
     def params_of(self, trial: FrozenTrial) -> dict[str, Any]: ...
@@ -62,10 +64,7 @@ def _figures(result: Result) -> list[tuple[str, Any]]:
 def _table(result: Result) -> str:
     study = result.study
     single = len(study.directions) == 1
-    trials = list(study.trials)
-    if single:
-        sign = 1 if study.direction.name == "MINIMIZE" else -1
-        trials.sort(key=lambda t: (t.value is None, sign * (t.value or 0.0)))
+    trials = ranked(study, study.trials)
     best = result.best_trial.number if single and any(t.value is not None for t in trials) else -1
     keys = list(result.space)
     head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)

@@ -1,0 +1,70 @@
+"""A study's trials as a plain-text table, best first: what a sweep on the command line prints
+at its end (``-m``) and ``hp tune show`` prints for a stored study. Imports no Optuna: it reads
+the trials it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["error_of", "ranked", "summary"]
+
+
+def ranked(study: Any, trials: Iterable[Any]) -> list[Any]:
+    """``trials`` best first for one direction (those without a value last, by number), by
+    number for several directions."""
+    out = sorted(trials, key=lambda t: t.number)
+    if len(study.directions) == 1:
+        sign = 1 if study.direction.name == "MINIMIZE" else -1
+        out.sort(key=lambda t: (t.value is None, sign * (t.value or 0.0)))
+    return out
+
+
+def error_of(trial: Any, width: int = 60) -> str:
+    """Why a failed trial failed, on one line of at most ``width`` characters: the objective's
+    exception (``user_attrs["error"]``), else Optuna's reason; ``""`` for other trials."""
+    if trial.state.name != "FAIL":
+        return ""
+    why = trial.user_attrs.get("error") or trial.system_attrs.get("fail_reason") or "failed"
+    text = " ".join(str(why).split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def summary(result: Any, limit: int | None = 10) -> str:
+    """The trials of ``result`` (a ``tune.Result``, or anything with its ``study``, ``trials``,
+    ``space``, ``params_of``, ``best_trial`` and ``best_value``) as a table, best first: the
+    first ``limit`` (every one for ``None``), a title with the counts and the best value, and
+    an ``error`` column when a shown trial failed."""
+    study = result.study
+    every = list(result.trials)
+    trials = ranked(study, every)
+    shown = trials if limit is None else trials[:limit]
+    keys = list(result.space)
+    failed = any(t.state.name == "FAIL" for t in shown)
+    head = ["trial", "state", "value", *keys, *(["error"] if failed else [])]
+    rows = [head]
+    for t in shown:
+        value = "-" if t.values is None else ", ".join(f"{v:.6g}" for v in t.values)
+        params = result.params_of(t)
+        row = [str(t.number), t.state.name.lower(), value, *(_cell(params.get(k)) for k in keys)]
+        rows.append([*row, error_of(t) or "-"] if failed else row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts: dict[str, int] = {}
+    for t in every:
+        counts[t.state.name.lower()] = counts.get(t.state.name.lower(), 0) + 1
+    done = counts.pop("complete", 0)
+    title = f"study {study.study_name}: {len(every)} trials, {done} complete"
+    title += "".join(f", {n} {_PAST.get(state, state)}" for state, n in sorted(counts.items()))
+    if len(study.directions) == 1 and done:
+        title += f"; best value {result.best_value:.6g} (trial {result.best_trial.number})"
+    more = [f"({len(trials) - len(shown)} more)"] if len(shown) < len(trials) else []
+    return "\n".join([title, *lines, *more])
+
+
+_PAST = {"fail": "failed"}
+
+
+def _cell(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else "-" if v is None else str(v)
