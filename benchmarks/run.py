@@ -5,6 +5,7 @@
     python benchmarks/run.py --quick           # smoke run: 3 rounds, prints, README untouched
     python benchmarks/run.py --suite loader    # only the 1,000-leaf config (load, enter, memory)
     python benchmarks/run.py --suite procs     # capture + pickle, a spawn pool's map (§11)
+    python benchmarks/run.py --suite tune      # tune.run against raw Optuna, workers (§12)
     python benchmarks/run.py --suite import --before ../old   # import time, against a checkout
 
 Method: see README.md. Each backend runs in its own process (the backend is picked at import).
@@ -18,6 +19,7 @@ import gc
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -33,15 +35,17 @@ from typing import Any
 import import_cases
 import loader_cases
 import procs_cases
+import tune_cases
 from cases import BASELINES, HP06_DIR, NO_CHECK, ORDER, TARGETS, Case, Target, build
 from loader_cases import LOAD_BASELINES, LOAD_ORDER, LOAD_TARGETS, MEMORY_BOUND
 from procs_cases import PROCS_BASELINES, PROCS_ORDER, PROCS_TARGETS
+from tune_cases import SCALE_BOUND, STORAGE_LABELS, TUNE_BASELINES, TUNE_ORDER, TUNE_TARGETS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 README = HERE / "README.md"
 BACKENDS = ("rust", "python")
-SUITES = ("hot", "loader", "import", "procs")
+SUITES = ("hot", "loader", "import", "procs", "tune")
 X = "\u00d7"  # the multiplication sign of the ratios
 
 
@@ -229,6 +233,23 @@ def _procs(rounds: int, sample_ms: float) -> dict[str, Any]:
     }
 
 
+def _tune(rounds: int, sample_ms: float, scale_rounds: int) -> dict[str, Any]:
+    import optuna
+
+    cases = tune_cases.build()
+    samples, calls, n = _time(cases, TUNE_ORDER, rounds, sample_ms)
+    return {
+        "labels": {c.key: c.label for c in cases},
+        "groups": {c.key: c.group for c in cases},
+        "samples": samples,
+        "calls": calls,
+        "n": n,
+        "optuna": optuna.__version__,
+        "scale_rounds": scale_rounds,
+        "scaling": tune_cases.run_scaling(scale_rounds),
+    }
+
+
 def measure(
     backend: str,
     suites: list[str],
@@ -237,6 +258,7 @@ def measure(
     quick: bool,
     out: Path,
     before: Path | None = None,
+    scale_rounds: int = 2,
 ) -> None:
     """The child process: times every case of ``suites``, ``rounds`` rounds interleaved;
     writes JSON."""
@@ -254,6 +276,8 @@ def measure(
         result["loader"] = _loader(backend, rounds, sample_ms, quick)
     if "procs" in suites:
         result["procs"] = _procs(rounds, sample_ms)
+    if "tune" in suites:
+        result["tune"] = _tune(rounds, sample_ms, 1 if quick else scale_rounds)
     if "import" in suites:
         result["import"] = import_cases.measure(rounds, before, quick)
     hp06 = sys.modules.get("hp06.storage")
@@ -409,6 +433,91 @@ def render_procs(res: dict[str, Any], machine: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_tune(res: dict[str, Any], machine: str) -> str:
+    meta, part = res["meta"], res["tune"]
+    sc = part["scaling"]
+    pg = sc.get("postgres_version")
+    pg_note = f"PostgreSQL {pg}" if pg else f"PostgreSQL: {sc['notes'].get('postgresql', 'n/a')}"
+    out = [
+        f"### Backend `{meta['backend']}`: tuning (§12)",
+        "",
+        f"Python {meta['python']}{_core_note(meta)}; optuna {part['optuna']}, "
+        f"{meta['peers'].split(',')[0]}, SQLite {sqlite3.sqlite_version}, {pg_note}; "
+        f"{meta['rounds']} rounds (scaling: {part['scale_rounds']}); {machine}.",
+        "",
+        *_cases_table(part, TUNE_ORDER, TUNE_BASELINES, ms=True),
+        "",
+        *_targets_table(part, TUNE_TARGETS),
+        "",
+        *_scaling_tables(sc, part["scale_rounds"]),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _scaling_tables(sc: dict[str, Any], rounds: int) -> list[str]:
+    n, sleep = tune_cases.SCALE_TRIALS, tune_cases.SLEEP_S
+    out = [
+        f"Scaling: {n} trials of an objective sleeping {sleep} s, `RandomSampler(seed=0)`, "
+        f"`workers=1` and `workers=2` back to back on each storage, {rounds} rounds; a new "
+        "study each run. Phases from the trials' own timestamps (medians): *start* until the "
+        "first trial starts, *trials* from there to the end of the last one, *end* until "
+        "`tune.run` returns. CPU: this process / the worker processes (medians).",
+        "",
+        "| storage | workers | best trials/s | median trials/s | start s | trials s | end s "
+        "| CPU s: parent / workers |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    med = statistics.median
+    for name, runs in sc["runs"].items():
+        for w in (1, 2):
+            rs = runs[f"w{w}"]
+            rate = [n / r["wall"] for r in rs]
+            out.append(
+                f"| {STORAGE_LABELS[name]} | {w} | {max(rate):.2f} | {med(rate):.2f} "
+                f"| {med(r['start'] for r in rs):.2f} | {med(r['trials'] for r in rs):.2f} "
+                f"| {med(r['end'] for r in rs):.2f} | {med(r['cpu_parent'] for r in rs):.2f} / "
+                f"{med(r['cpu_workers'] for r in rs):.2f} |"
+            )
+    for name, why in sc["notes"].items():
+        out.append(f"| {STORAGE_LABELS[name]} | | n/a: {why} | | | | | |")
+    out += [
+        "",
+        "| target | ratio of the best trials/s | median of per-round ratios | bound "
+        "| result (by best) |",
+        "|---|--:|--:|--:|---|",
+    ]
+    bound = _bound(SCALE_BOUND, True)
+    for name, runs in sc["runs"].items():
+        w1, w2 = runs["w1"], runs["w2"]
+        best = min(r["wall"] for r in w1) / min(r["wall"] for r in w2)
+        m = med(a["wall"] / b["wall"] for a, b in zip(w1, w2, strict=True))
+        ok, m_ok = best >= SCALE_BOUND, m >= SCALE_BOUND
+        verdict = ("pass" if ok else "**miss**") + ("" if ok == m_ok else " (unsteady)")
+        out.append(
+            f"| §12. `workers=2` / `workers=1`, trials/s, {STORAGE_LABELS[name]} | {best:.2f}{X} "
+            f"| {m:.2f}{X} | {bound} | {verdict} |"
+        )
+        steady = med(a["trials"] / b["trials"] for a, b in zip(w1, w2, strict=True))
+        out.append(
+            f"| (context) the same, the *trials* phase alone | "
+            f"{min(r['trials'] for r in w1) / min(r['trials'] for r in w2):.2f}{X} "
+            f"| {steady:.2f}{X} | {bound} | {'pass' if steady >= SCALE_BOUND else 'miss'} |"
+        )
+    start = sc["startup"]
+    if start:
+        cells = ", ".join(
+            f"{STORAGE_LABELS[k].split(' (')[0]} {v['storage']:.2f} s" for k, v in start.items()
+        )
+        imp = min(v["import"] for v in start.values())
+        out += [
+            "",
+            f"A worker's start in a fresh interpreter (fastest of 3): `import optuna, "
+            f"hyperparameter.tune.workers` {imp:.2f} s; then opening the storage and loading "
+            f"the study: {cells} (in memory: the journal file the workers share).",
+        ]
+    return out
+
+
 def _stages_table(part: dict[str, Any]) -> list[str]:
     stages, cold = part["stages"], part["cold"]
     ms = stages["ms"]
@@ -503,10 +612,13 @@ def main(argv: list[str] | None = None) -> None:
         "--suite",
         choices=[*SUITES, "all"],
         default="all",
-        help="hot paths, loader, procs, or all",
+        help="hot paths, loader, import, procs, tune, or all",
     )
     p.add_argument("--quick", action="store_true", help="3 rounds; print only (no README)")
     p.add_argument("--rounds", type=int, help="rounds (default 21, or 3 with --quick)")
+    p.add_argument(
+        "--scale-rounds", type=int, default=2, help="rounds of the tune suite's scaling runs"
+    )
     p.add_argument("--sample-ms", type=float, default=25.0, help="target time of one sample")
     p.add_argument("--no-write", action="store_true", help="print only; leave README alone")
     p.add_argument("--no-install", action="store_true", help="do not pip-install 0.6.0")
@@ -520,7 +632,16 @@ def main(argv: list[str] | None = None) -> None:
     rounds = args.rounds or (3 if args.quick else 21)
     suites = list(SUITES) if args.suite == "all" else [args.suite]
     if args.child is not None:
-        measure(args.backend, suites, rounds, args.sample_ms, args.quick, args.child, args.before)
+        measure(
+            args.backend,
+            suites,
+            rounds,
+            args.sample_ms,
+            args.quick,
+            args.child,
+            args.before,
+            args.scale_rounds,
+        )
         return
     if "hot" in suites and not args.no_install:
         ensure_hp06()
@@ -532,6 +653,7 @@ def main(argv: list[str] | None = None) -> None:
             cmd = [sys.executable, __file__, "--backend", backend, "--child", str(out)]
             cmd += ["--rounds", str(rounds), "--sample-ms", str(args.sample_ms)]
             cmd += ["--suite", args.suite] + (["--quick"] if args.quick else [])
+            cmd += ["--scale-rounds", str(args.scale_rounds)]
             cmd += [] if args.before is None else ["--before", str(args.before.resolve())]
             env = {**os.environ, "HYPERPARAMETER_BACKEND": backend}
             subprocess.run(cmd, env=env, check=True)
@@ -545,6 +667,9 @@ def main(argv: list[str] | None = None) -> None:
         if "procs" in res:
             sections[f"{backend}:procs"] = render_procs(res, machine)
             print(sections[f"{backend}:procs"], flush=True)
+        if "tune" in res:
+            sections[f"{backend}:tune"] = render_tune(res, machine)
+            print(sections[f"{backend}:tune"], flush=True)
         if "import" in res:
             sections[f"{backend}:import"] = import_cases.render(res, machine)
             print(sections[f"{backend}:import"], flush=True)
