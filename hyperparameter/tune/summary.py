@@ -7,17 +7,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["error_of", "ranked", "summary"]
+__all__ = ["best_first", "error_of", "summary"]
 
 
-def ranked(study: Any, trials: Iterable[Any]) -> list[Any]:
-    """``trials`` best first for one direction (those without a value last, by number), by
-    number for several directions."""
-    out = sorted(trials, key=lambda t: t.number)
-    if len(study.directions) == 1:
-        sign = 1 if study.direction.name == "MINIMIZE" else -1
-        out.sort(key=lambda t: (t.value is None, sign * (t.value or 0.0)))
-    return out
+# complete trials rank first, then pruned ones (by their last report), then failed ones, then
+# the rest (running, waiting)
+_RANK = {"COMPLETE": 0, "PRUNED": 1, "FAIL": 2}
+
+
+def best_first(study: Any, trials: Iterable[Any]) -> list[Any]:
+    """``trials`` best first: complete ones by value, then pruned ones by their last report,
+    then failed and unfinished ones by number; for several directions by state, then number."""
+
+    def rank(t: Any) -> int:
+        return _RANK.get(t.state.name, 3)
+
+    if len(study.directions) != 1:
+        return sorted(trials, key=lambda t: (rank(t), t.number))
+    sign = 1 if study.direction.name == "MINIMIZE" else -1
+    return sorted(
+        trials,
+        key=lambda t: (rank(t), t.value is None, sign * (t.value or 0.0), t.number),
+    )
 
 
 def error_of(trial: Any, width: int = 60) -> str:
@@ -37,7 +48,7 @@ def summary(result: Any, limit: int | None = 10) -> str:
     an ``error`` column when a shown trial failed."""
     study = result.study
     every = list(result.trials)
-    trials = ranked(study, every)
+    trials = best_first(study, every)
     shown = trials if limit is None else trials[:limit]
     keys = list(result.space)
     failed = any(t.state.name == "FAIL" for t in shown)

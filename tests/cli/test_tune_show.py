@@ -129,7 +129,9 @@ def test_plot_writes_the_html_report(
         assert f"<h2>{title}</h2>" in page
     assert "Plotly.newPlot" in page  # plotly's figures, with plotly.js inlined
     assert f"Best value <b>{result.best_value:.6g}</b> at trial {result.best_trial.number}" in page
-    assert page.count("<tr") == 13  # the header and the 12 trials
+    # the best 10 (a header and 10 rows), then all 12 by number (a header and 12 rows)
+    assert "The best 10 of 12 trials" in page
+    assert page.count("<tr") == 11 + 13
 
 
 def _error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
