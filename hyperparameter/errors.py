@@ -97,6 +97,18 @@ class _Repr(reprlib.Repr):
         return repr(x)  # whole: the names of the variables are the point
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its password (``postgresql://user:secret@host``) replaced by ``***``."""
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", url)
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an error's message (SQLAlchemy adds a "Background on this error"
+    line), or its class name when it has none."""
+    lines = str(e).strip().splitlines()
+    return lines[0].strip() if lines and lines[0].strip() else type(e).__name__
+
+
 def _long_int(x: int, width: int) -> str:
     """An integer too long for ``repr``, as reprlib cuts long ones, with its digit count:
     ``1000...0000 (5,001 digits)``. Costs O(digits): no full conversion."""

@@ -22,11 +22,18 @@ from ..storage.keys import (
 __all__ = ["scope_items"]
 
 
-def _views() -> Any:
-    # Typed views need the schema layer (pydantic): imported when a config is scoped.
-    from ..schema import views
+_VIEWS: Any = None
 
-    return views
+
+def _views() -> Any:
+    # Typed views need the schema layer (pydantic): imported when a config is scoped, then
+    # kept (a scope entered under a typed one calls through here every time)
+    global _VIEWS
+    if _VIEWS is None:
+        from ..schema import views
+
+        _VIEWS = views
+    return _VIEWS
 
 
 def scope_items(

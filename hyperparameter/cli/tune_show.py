@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from ..errors import first_line as _reason
+from ..errors import masked_url as _masked
 from .common import CliError, did_you_mean, out, printable
 
 if TYPE_CHECKING:
@@ -48,17 +49,6 @@ class StoredStudy:
     @property
     def best_value(self) -> float:
         return self.study.best_value
-
-
-def _masked(url: str) -> str:
-    """``url`` with its password (``postgresql://user:secret@host``) replaced by ``***``."""
-    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", url)
-
-
-def _reason(e: BaseException) -> str:
-    """The first line of an error (SQLAlchemy adds a "Background on this error" line)."""
-    lines = str(e).strip().splitlines()
-    return lines[0].strip() if lines and lines[0].strip() else type(e).__name__
 
 
 _SQLITE_HEADER = b"SQLite format 3\x00"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Iterator, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pydantic
@@ -175,25 +175,18 @@ class SchemaAdapter:
         return out
 
     def _value(self, v: Any, annotation: Any, loc: Loc, errors: list[ErrorDetails]) -> Any:
-        group = _group(annotation)
+        group, base, kind, sub, table = _shape(annotation)
         if group is not None and isinstance(v, Mapping):
             return self._walk(v, group, loc, errors)
-        base = unwrap(annotation)
-        origin = typing.get_origin(base)
-        args = typing.get_args(base)
-        if origin in (list, tuple, set, frozenset) and isinstance(v, list) and args:
-            item_group = _group(args[0])
-            if item_group is not None:
-                return [
-                    self._walk(x, item_group, (*loc, i), errors) if isinstance(x, Mapping) else x
-                    for i, x in enumerate(v)
-                ]
-        if origin is dict and isinstance(v, Mapping) and len(args) == 2:
-            value_group = _group(args[1])
-            if value_group is not None:
-                return {k: self._walk(x, value_group, (*loc, k), errors) for k, x in v.items()}
+        if kind is _SEQ and sub is not None and isinstance(v, list):
+            return [
+                self._walk(x, sub, (*loc, i), errors) if isinstance(x, Mapping) else x
+                for i, x in enumerate(v)
+            ]
+        if kind is _DICT and sub is not None and isinstance(v, Mapping):
+            return {k: self._walk(x, sub, (*loc, k), errors) for k, x in v.items()}
         raw = type(v) is Raw
-        if raw or (self.table_all and type(v) is not base and _on_table(annotation)):
+        if raw or (self.table_all and table and type(v) is not base):
             if not raw:
                 mismatch = _bool_mismatch(v, annotation)
                 if mismatch is not None:
@@ -205,6 +198,42 @@ class SchemaAdapter:
                 # pydantic types it, or words the error the same way as every other one
                 return v.text if raw else v
         return v
+
+
+_SEQ = "seq"
+_DICT = "dict"
+_Shape = tuple[type | None, Any, str | None, type | None, bool]
+
+
+def _shape_of(annotation: Any) -> _Shape:
+    """What ``_value`` needs to know of a field's annotation: its group (a nested schema), its
+    base type (``Annotated`` and ``Optional`` unwrapped), whether it is a sequence or dict of
+    groups (and of which), and whether the coercion table types it."""
+    base = unwrap(annotation)
+    origin = typing.get_origin(base)
+    args = typing.get_args(base)
+    kind: str | None = None
+    sub: type | None = None
+    if origin in (list, tuple, set, frozenset) and args:
+        kind, sub = _SEQ, _group(args[0])
+    elif origin is dict and len(args) == 2:
+        kind, sub = _DICT, _group(args[1])
+    group = base if is_schema(base) else None
+    return group, base, kind, sub, _on_table(annotation)
+
+
+@lru_cache(maxsize=4096)
+def _shape_cached(annotation: Any) -> _Shape:
+    return _shape_of(annotation)
+
+
+def _shape(annotation: Any) -> _Shape:
+    """``_shape_of(annotation)``, kept per annotation (a schema's annotations do not change);
+    an unhashable one is worked out each time."""
+    try:
+        return _shape_cached(annotation)
+    except TypeError:
+        return _shape_of(annotation)
 
 
 def _text(error: BaseException) -> str:

@@ -27,6 +27,7 @@ from .spaces import (
 
 if TYPE_CHECKING:
     from .result import Result
+    from .storage import StorageError
     from .study import run
     from .trial import TrialPruned, current_trial, report
 
@@ -36,6 +37,7 @@ __all__ = [
     "IntRange",
     "Result",
     "Space",
+    "StorageError",
     "TrialPruned",
     "Uniform",
     "choice",
@@ -52,6 +54,7 @@ __all__ = [
 
 _LAZY = {
     "Result": "result",
+    "StorageError": "storage",
     "run": "study",
     "TrialPruned": "trial",
     "current_trial": "trial",

@@ -19,8 +19,8 @@ from .summary import best_first
 class Result(Protocol):
     """What the report reads of a ``tune.Result``."""
 
-    study: optuna.Study
-
+    @property
+    def study(self) -> optuna.Study: ...
     @property
     def space(self) -> Mapping[str, Any]: ...
     @property

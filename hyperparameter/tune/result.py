@@ -13,6 +13,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ..errors import HyperparameterError
 from .check import Target
+from .grid import Pending, Point
 from .spaces import Space
 
 __all__ = ["Result"]
@@ -30,17 +31,28 @@ class Result:
 
     def __init__(
         self,
-        study: optuna.Study,
+        study: optuna.Study | None,
         space: Space,
         target: Target,
         ran: set[int],
         interrupted: bool,
+        pending: Pending | None = None,
     ) -> None:
-        self.study = study
+        self._study = study
         self.space = space
         self.interrupted = interrupted
         self._target = target
         self._ran = ran
+        self._pending = pending
+
+    @property
+    def study(self) -> optuna.Study:
+        """The ``optuna.Study`` (a grid sweep in memory writes it when first read)."""
+        if self._study is None:
+            assert self._pending is not None
+            self._study, self._ran = self._pending.write()
+            self._pending = None
+        return self._study
 
     def __repr__(self) -> str:
         done = sum(t.state == TrialState.COMPLETE for t in self.trials)
@@ -51,8 +63,9 @@ class Result:
     def trials(self) -> list[FrozenTrial]:
         """The trials this run added to the study (every state; not those that other runs
         added to a shared study meanwhile), by number."""
+        every = self.study.get_trials(deepcopy=False)  # (first: a grid's study is written)
         ran = self._ran
-        return [t for t in self.study.get_trials(deepcopy=False) if t.number in ran]
+        return [t for t in every if t.number in ran]
 
     @property
     def _single(self) -> bool:
@@ -78,14 +91,30 @@ class Result:
         """The Pareto-optimal trials (every direction), or the best one."""
         return self.study.best_trials
 
+    def _best_point(self) -> Point | None:
+        """The best point of a grid not written yet (one direction), else ``None``."""
+        pending = self._pending
+        if pending is None or len(pending.directions) != 1:
+            return None
+        best = pending.best()
+        if best is None:
+            self.best_trial  # noqa: B018 - raises what a study with no completed trial does
+        return best
+
     @property
     def best_value(self) -> float:
+        best = self._best_point()
+        if best is not None:
+            return float(best.value)
         value: float = self.best_trial.value  # type: ignore[assignment]
         return value
 
     @property
     def best_params(self) -> dict[str, Any]:
         """The best trial's values, by flat key (choices given back as themselves)."""
+        best = self._best_point()
+        if best is not None:
+            return {k: best.values[k] for k in self.space if k in best.values}
         return self.params_of(self.best_trial)
 
     def params_of(self, trial: FrozenTrial) -> dict[str, Any]:
@@ -104,9 +133,12 @@ class Result:
 
     def raise_if_all_failed(self) -> None:
         """Every trial of this run failed: one clear error, with the first trial's."""
-        trials = self.trials
         if self.interrupted:
             return
+        pending = self._pending
+        if pending is not None and any(p.state != "FAIL" for p in pending.points):
+            return  # a grid with a point that did not fail: nothing to say, nothing written
+        trials = self.trials
         if not trials:
             raise HyperparameterError(
                 f"no trial of study {self.study.study_name!r} ran (did the worker processes "

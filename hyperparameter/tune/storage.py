@@ -12,7 +12,14 @@ from typing import Any, Literal
 import optuna
 from optuna.trial import TrialState
 
-__all__ = ["FINISHED", "create", "quiet_optuna", "storage_for"]
+from ..errors import HyperparameterError, first_line, masked_url
+
+__all__ = ["FINISHED", "StorageError", "create", "quiet_optuna", "storage_for"]
+
+
+class StorageError(HyperparameterError, OSError):
+    """A study storage that cannot be opened (the URL's password masked)."""
+
 
 Direction = Literal["minimize", "maximize"]
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -32,7 +39,13 @@ def storage_for(storage: Any) -> Any:
     kwargs: dict[str, Any] = {}
     if storage.startswith("sqlite:"):
         kwargs = {"connect_args": {"timeout": 60}}
-    return _rdb(storage, kwargs)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return _rdb(storage, kwargs)
+    except (SQLAlchemyError, ImportError, ValueError) as e:
+        # a database that cannot be reached or opened, a bad URL, a missing driver: one line
+        raise StorageError(f"cannot open storage {masked_url(storage)}: {first_line(e)}") from e
 
 
 def _rdb(url: str, kwargs: dict[str, Any]) -> Any:

@@ -93,13 +93,26 @@ def run(
     fn = Objective(objective, dims, target)
     show = progress == "always" or (progress is True and sys.stdout.isatty())
     interrupted = False
+    if grid:
+        from .grid import Pending, record, run_grid
+
+        if storage is None:  # in memory: the study is written when it is first read
+
+            def make() -> optuna.Study:
+                with quiet_optuna():
+                    return create(None, study_name, dirs, sampler, pruner)
+
+            interrupted, done = run_grid(fn)
+            pending = Pending(make, dims, done, list(dirs))
+            return _checked_result(Result(None, dims, target, set(), interrupted, pending))
+        with quiet_optuna():
+            study = create(storage, study_name, dirs, sampler, pruner)  # opened first
+            interrupted, done = run_grid(fn)
+            ran = record(study, dims, done)
+        return _checked_result(Result(study, dims, target, ran, interrupted))
     with quiet_optuna():
         study = create(storage, study_name, dirs, sampler, pruner)
-        if grid:
-            from .grid import run_grid
-
-            interrupted, ran = run_grid(study, fn)
-        elif workers == 1 and launcher == "local":
+        if workers == 1 and launcher == "local":
             interrupted = _here(study, fn, n_trials, timeout, show)
             ran = set(fn.mine)
         else:
@@ -108,7 +121,10 @@ def run(
             study, interrupted, ran = _workers.run_parallel(
                 study, storage, fn, n_trials, timeout, show, workers, launcher, seed
             )
-    result = Result(study, dims, target, ran, interrupted)
+    return _checked_result(Result(study, dims, target, ran, interrupted))
+
+
+def _checked_result(result: Result) -> Result:
     result.raise_if_all_failed()
     return result
 

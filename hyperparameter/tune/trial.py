@@ -122,8 +122,11 @@ class Objective:
         """The objective, called inside the config's scope with ``values``."""
         own = self.target.own
         flat = self.target.flat
-        extra = {k: v for k, v in values.items() if k in own and k not in flat}
-        inside = {k: v for k, v in values.items() if k not in extra} if extra else values
+        extra = {k: v for k, v in values.items() if k in own and k not in flat} if own else None
+        if not extra:
+            with self._scope() as ps, param_scope(**values):
+                return self.objective(ps) if self.with_handle else self.objective()
+        inside = {k: v for k, v in values.items() if k not in extra}
         with param_scope(**extra), self._scope() as ps, param_scope(**inside):
             return self.objective(ps) if self.with_handle else self.objective()
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -53,16 +55,36 @@ def _worker(
     timeout: float | None,
     sampler: Any,
     pruner: Any,
+    slots: Any = None,
 ) -> int:
-    """One worker: Optuna's loop on the shared study; the number of trials it ran."""
+    """One worker: Optuna's loop on the shared study; the number of trials it ran. With
+    ``slots`` (a shared counter of the trials left to start: local processes) it takes one
+    trial at a time while any is left, so a worker that starts late or runs slow trials takes
+    fewer; else (Ray tasks) its share of ``n_trials``."""
     if sampler is not None:
         sampler.reseed_rng()
     study = optuna.load_study(
         study_name=study_name, storage=storage_for(spec), sampler=sampler, pruner=pruner
     )
     with quiet_optuna():
-        study.optimize(fn, n_trials=n_trials, timeout=timeout, catch=(Exception,))
-    return n_trials
+        if slots is None:
+            study.optimize(fn, n_trials=n_trials, timeout=timeout, catch=(Exception,))
+            return n_trials
+        deadline = None if timeout is None else time.monotonic() + timeout
+        ran = 0
+        while (deadline is None or time.monotonic() < deadline) and _claim(slots):
+            study.optimize(fn, n_trials=1, catch=(Exception,))
+            ran += 1
+    return ran
+
+
+def _claim(slots: Any) -> bool:
+    """Takes one of the trials left to start; ``False`` when none is left."""
+    with slots.get_lock():
+        if slots.value <= 0:
+            return False
+        slots.value -= 1
+        return True
 
 
 def _shares(n_trials: int, workers: int) -> list[int]:
@@ -70,10 +92,12 @@ def _shares(n_trials: int, workers: int) -> list[int]:
     return [base + (i < extra) for i in range(workers) if base + (i < extra)]
 
 
-def _sampler_for(study: optuna.Study, seed: int | None, index: int) -> Any:
-    if seed is not None and isinstance(study.sampler, optuna.samplers.TPESampler):
+def _sampler_for(sampler: Any, seed: int | None, index: int) -> Any:
+    """Worker ``index``'s sampler: a copy of the study's (reseeded where it starts), or for
+    ``seed`` with the default TPE sampler, TPE seeded ``seed + index``."""
+    if seed is not None and isinstance(sampler, optuna.samplers.TPESampler):
         return optuna.samplers.TPESampler(seed=seed + index)
-    return copy.deepcopy(study.sampler)
+    return copy.deepcopy(sampler)
 
 
 def _mark_dead(study: optuna.Study, pid: int | None, why: str) -> None:
@@ -142,7 +166,17 @@ def run_parallel(
         shared = optuna.load_study(study_name=study.study_name, storage=storage_for(spec))
     try:
         interrupted, ran = _drive(
-            shared, spec, fn, n_trials, timeout, show, workers, launcher, seed
+            shared,
+            spec,
+            fn,
+            n_trials,
+            timeout,
+            show,
+            workers,
+            launcher,
+            seed,
+            study.sampler,
+            study.pruner,
         )
         if folder is not None:
             memory = optuna.storages.InMemoryStorage()
@@ -168,26 +202,48 @@ def _drive(
     workers: int,
     launcher: str,
     seed: int | None,
+    sampler: Any,
+    pruner: Any,
 ) -> tuple[bool, set[int]]:
     start = len(study.get_trials(deepcopy=False, states=FINISHED))
     fn = copy.copy(fn)
     fn.run = run = os.urandom(6).hex()
-    shares = _shares(n_trials, workers)
     work = propagate(_worker)
-    args = [
-        (spec, study.study_name, fn, n, timeout, _sampler_for(study, seed, i), study.pruner)
-        for i, n in enumerate(shares)
-    ]
-    with Bar(study, n_trials, show) as bar:
-        try:
-            if launcher == "ray":
+    name = study.study_name
+    args: list[tuple[Any, ...]]
+    try:
+        if launcher == "ray":
+            args = [
+                (spec, name, fn, n, timeout, _sampler_for(sampler, seed, i), pruner)
+                for i, n in enumerate(_shares(n_trials, workers))
+            ]
+            with Bar(study, n_trials, show) as bar:
                 _on_ray(study, work, args, bar, start)
-            else:
-                _local(study, work, args, bar, start)
-        except KeyboardInterrupt:
-            _mark_dead(study, None, "interrupted (KeyboardInterrupt)")
-            return True, _ran(study, run)
+        else:
+            ctx = _context()
+            slots = ctx.Value("i", n_trials)
+            args = [
+                (spec, name, fn, n_trials, timeout, _sampler_for(sampler, seed, i), pruner, slots)
+                for i in range(min(workers, n_trials))
+            ]
+            _local(study, ctx, work, args, n_trials, show, start)
+    except KeyboardInterrupt:
+        _mark_dead(study, None, "interrupted (KeyboardInterrupt)")
+        return True, _ran(study, run)
     return False, _ran(study, run)
+
+
+def _context() -> Any:
+    """How worker processes start: multiprocessing's default (``set_start_method`` sets it;
+    ``fork`` on Linux before Python 3.14: a worker starts in milliseconds with what this
+    process has imported), but ``spawn`` when other threads run here, which a forked child
+    could find holding a lock it then waits on forever."""
+    import threading
+
+    method = multiprocessing.get_start_method()
+    if method == "fork" and threading.active_count() > 1:
+        method = "spawn"
+    return multiprocessing.get_context(method)
 
 
 def _ran(study: optuna.Study, run: str) -> set[int]:
@@ -201,28 +257,45 @@ def _ran(study: optuna.Study, run: str) -> set[int]:
 
 
 def _progress(study: optuna.Study, bar: Bar, start: int) -> None:
+    if bar.bar is None:
+        return  # no bar: no query of the study
     bar.update_to(len(study.get_trials(deepcopy=False, states=FINISHED)) - start)
 
 
+#: Seconds between the parent's looks at the study for the progress bar (each is a query of
+#: every trial on an RDB storage: only made when a bar is shown).
+POLL_S = 0.25
+
+
 def _local(
-    study: optuna.Study, work: Callable[..., Any], args: list[tuple[Any, ...]], bar: Bar, start: int
+    study: optuna.Study,
+    ctx: Any,
+    work: Callable[..., Any],
+    args: list[tuple[Any, ...]],
+    n_trials: int,
+    show: bool,
+    start: int,
 ) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    # the processes start before the bar: its monitor thread must not be forked
     procs = [ctx.Process(target=work, args=a, daemon=True) for a in args]
     for p in procs:
         p.start()
     try:
-        alive = list(procs)
-        while alive:
-            for p in list(alive):
-                p.join(timeout=0.05)
-                if p.exitcode is None:
-                    continue
-                alive.remove(p)
-                if p.exitcode != 0:
-                    _mark_dead(
-                        study, p.pid, f"worker process {p.pid} died (exit code {p.exitcode})"
-                    )
+        with Bar(study, n_trials, show) as bar:
+            alive = list(procs)
+            polled = time.monotonic()
+            while alive:
+                multiprocessing.connection.wait([p.sentinel for p in alive], timeout=POLL_S)
+                for p in list(alive):
+                    if p.exitcode is None:
+                        continue
+                    alive.remove(p)
+                    if p.exitcode != 0:
+                        why = f"worker process {p.pid} died (exit code {p.exitcode})"
+                        _mark_dead(study, p.pid, why)
+                if bar.bar is not None and time.monotonic() - polled >= POLL_S:
+                    _progress(study, bar, start)
+                    polled = time.monotonic()
             _progress(study, bar, start)
     finally:
         for p in procs:

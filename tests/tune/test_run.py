@@ -324,3 +324,72 @@ def test_without_a_budget_choices_and_ranges_run_as_the_full_grid() -> None:
     assert result.best_config.model.layers == 2
     with pytest.raises(ValueError, match="grid sweep runs in this process"):
         tune.run(objective, space, config=work.PTrain(), workers=2)
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_a_grid_in_memory_gives_its_best_from_the_points_as_the_study_would(
+    direction: str,
+) -> None:
+    def objective(cfg: Any) -> float:
+        if cfg.model.act == "gelu":
+            raise RuntimeError("no gelu")
+        return float(cfg.model.layers % 3)  # ties: 1 and 4 give 1.0, 2 and 5 give 2.0
+
+    space = {"model.layers": tune.intrange(1, 5), "model.act": ["relu", "gelu"]}
+    result = tune.run(objective, space, config=work.PTrain(), direction=direction)  # type: ignore[arg-type]
+    assert result._study is None  # nothing written yet: the best comes from the points
+    early = (result.best_value, result.best_params, result.best_config.model.layers)
+    best = (
+        (2.0, {"model.layers": 2, "model.act": "relu"})
+        if direction == "maximize"
+        else (
+            0.0,
+            {"model.layers": 3, "model.act": "relu"},
+        )
+    )
+    assert early[:2] == best
+    study = result.study  # written now, once; the same answer from Optuna's own best trial
+    assert result.study is study
+    assert (study.best_value, result.params_of(study.best_trial)) == best
+    assert (result.best_value, result.best_params, result.best_config.model.layers) == early
+    assert [t.state for t in result.trials].count(TrialState.FAIL) == 5
+
+
+def test_a_grid_with_a_storage_is_in_it_when_run_returns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'grid.db'}"
+    space = {"model.layers": tune.intrange(1, 3)}
+    result = tune.run(work.quadratic, space, config=work.PTrain(), storage=url, study_name="g")
+    assert result._study is not None
+    stored = optuna.load_study(study_name="g", storage=url)
+    assert [t.params for t in stored.trials] == [{"model.layers": n} for n in (1, 2, 3)]
+    assert stored.best_value == result.best_value
+
+
+def test_a_grid_whose_every_point_fails_says_so_without_a_storage() -> None:
+    def objective(cfg: Any) -> float:
+        raise RuntimeError(f"broken at {cfg.model.layers}")
+
+    with pytest.raises(
+        hp.HyperparameterError, match=r"every trial .* failed \(2 of 2\).*broken at 1"
+    ):
+        tune.run(objective, {"model.layers": [1, 2]}, config=work.PTrain())
+
+
+def test_a_bad_storage_fails_before_a_grid_runs(tmp_path: Path) -> None:
+    ran: list[int] = []
+
+    def objective(cfg: Any) -> float:
+        ran.append(cfg.model.layers)
+        return 0.0
+
+    with pytest.raises(
+        tune.StorageError,
+        match=r"cannot open storage sqlite:///.*/missing/dir/grid.db: .*unable to open database file",
+    ):
+        tune.run(
+            objective,
+            {"model.layers": [1, 2]},
+            config=work.PTrain(),
+            storage=f"sqlite:///{tmp_path}/missing/dir/grid.db",
+        )
+    assert ran == []
