@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -38,8 +39,31 @@ class PTrain(pydantic.BaseModel):
     epochs: int = 3
 
 
+#: A folder: see :func:`rendezvous`.
+RENDEZVOUS = "HP_TEST_RENDEZVOUS"
+_met: list[bool] = []
+
+
+def rendezvous(n: int = 2, timeout: float = 60.0) -> None:
+    """With ``$HP_TEST_RENDEZVOUS`` set to a folder: the first trial of each process waits
+    there until ``n`` processes have reached it. Workers take trials from a shared count, so
+    one that starts early may run them all; a test that proves several processes ran trials
+    makes each of them run one this way, whatever the machine's load."""
+    folder = os.environ.get(RENDEZVOUS)
+    if not folder or _met:
+        return
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    deadline = time.monotonic() + timeout
+    while len(os.listdir(folder)) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{len(os.listdir(folder))} of {n} processes met in {timeout} s")
+        time.sleep(0.01)
+    _met.append(True)
+
+
 def quadratic(cfg: Any) -> float:
     """Smallest at lr = 0.1 with one layer; reads the handle and the scope alike."""
+    rendezvous()
     assert hp.param_scope.model.lr() == cfg.model.lr
     return float((cfg.model.lr - 0.1) ** 2 + 0.01 * cfg.model.layers)
 
@@ -88,6 +112,7 @@ def train(lr: float = 0.1, layers: int = 2, act: str = "relu") -> float:
         layers: how deep
         act: the activation
     """
+    rendezvous()
     return (lr - 0.03) ** 2 + layers * 0.01 + (0.1 if act == "gelu" else 0.0)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "parse_key",
     "printable",
     "show",
+    "terminal",
     "writing",
 ]
 
@@ -97,6 +98,16 @@ def out(text: str, end: str = "\n") -> None:
         stream.write(text + end)
     except (OSError, ValueError) as e:  # ValueError: a stream closed inside the process
         raise OutputError(e) from e
+
+
+def terminal() -> bool:
+    """Whether stdout is a terminal (rich tables and bars there; plain text in logs, pipes)."""
+    stream = sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):
+        return False
 
 
 def flush_stdout() -> None:

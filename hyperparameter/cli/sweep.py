@@ -14,7 +14,7 @@ from ..api.scope import param_scope
 from ..errors import ConfigValidationError, HyperparameterError, Loc
 from .args import Request
 from .command import Command
-from .common import MISSING, out, writing
+from .common import MISSING, flush_stdout, out, terminal, writing
 from .explain import findings
 from .resolve import Resolution
 
@@ -85,7 +85,7 @@ def sweep(
 ) -> Any:
     """Runs the sweep of ``req``; prints the summary; returns the :class:`tune.Result`."""
     from .. import tune
-    from ..tune.summary import summary
+    from ..tune.summary import print_rich, summary
 
     cmd = req.cmd
     try:
@@ -94,6 +94,15 @@ def sweep(
         _fail(prog, findings(e.errors()))
     except (HyperparameterError, ValueError, OSError) as e:
         _fail(prog, [str(e)])
+    sampled = [k for k, d in dims.items() if d.grid() is None]
+    if sampled and study.get("n_trials") is None and study.get("timeout") is None:
+        _fail(
+            prog,
+            [
+                f"{', '.join(sampled)}: an interval samples with Optuna: give --n-trials N "
+                "(or n_trials in the sweep file's study); choices and ranges alone run the grid"
+            ],
+        )
     tuned = set(dims)
     missing = [p.name for p in cmd.params if p.name not in values and p.key not in tuned]
     if missing:
@@ -126,7 +135,11 @@ def sweep(
     except (HyperparameterError, ValueError, TypeError) as e:
         _fail(prog, [str(e)])
     with writing(prog):
-        out(summary(result))
+        if terminal():
+            flush_stdout()
+            print_rich(result)  # rich on a terminal, plain text otherwise (logs, pipes)
+        else:
+            out(summary(result))
         if req.args.dump_best:
             result.dump_best(req.args.dump_best)
             out(f"best config written to {req.args.dump_best}")

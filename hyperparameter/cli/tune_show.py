@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import first_line as _reason
 from ..errors import masked_url as _masked
-from .common import CliError, did_you_mean, out, printable
+from .common import CliError, did_you_mean, flush_stdout, out, printable, terminal
 
 if TYPE_CHECKING:
     import optuna
@@ -171,11 +171,15 @@ def limit(text: str) -> int:
 
 
 def run(ns: argparse.Namespace) -> int:
-    from ..tune.summary import summary
+    from ..tune.summary import print_rich, summary
 
     study = open_study(ns.storage, ns.study_name)
     stored = StoredStudy(study)
-    out(printable(summary(stored, ns.limit or None)))
+    if terminal():
+        flush_stdout()
+        print_rich(stored, ns.limit or None)  # rich strips control characters as printable
+    else:
+        out(printable(summary(stored, ns.limit or None)))
     if ns.plot:
         from ..tune.plots import write_report
 

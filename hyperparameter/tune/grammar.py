@@ -6,7 +6,7 @@ file's ``params``, read into search-space dimensions::
     range(0.0, 1.0, 0.25)             Choice       a float range is its values
     interval(0.0, 0.5)                Uniform
     tag(log, interval(1e-5, 1e-1))    Uniform      log-uniform; tags: log, int
-    tag(int, interval(1, 10))         IntRange     the end included
+    tag(int, interval(1, 10))         IntRange     the end included; sampled (not a grid)
 
 Values read as YAML 1.2 plain scalars (``1e-3``, ``true``, ``null``, ``gelu``); a quoted
 string keeps its text (``'a,b'``); ``[1, 2]`` is a list. Pure parsing: no Optuna here.
@@ -250,7 +250,7 @@ class _Parser:
                 self.fail(f"tag(int, interval()) takes whole bounds, got {v!r}", at, say=False)
         try:
             if whole:
-                return IntRange(int(b.low), int(b.high), log=log)
+                return IntRange(int(b.low), int(b.high), log=log, sampled=True)
             return Uniform(float(b.low), float(b.high), log=log)
         except (ValueError, OverflowError) as e:
             self.fail(f"interval(): {e}", at, say=False)

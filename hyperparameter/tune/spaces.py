@@ -114,6 +114,9 @@ class IntRange(Dimension):
     high: int
     step: int = 1
     log: bool = False
+    #: Sampled even without a budget (the sweep grammar's ``tag(int, interval(a, b))``: an
+    #: interval samples, DESIGN §12), rather than run as a grid of its values.
+    sampled: bool = dataclasses.field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("low", "high", "step"):
@@ -140,6 +143,8 @@ class IntRange(Dimension):
         return [self.low, top] if top != self.low else [self.low]
 
     def grid(self) -> list[Any] | None:
+        if self.sampled:
+            return None
         return list(range(self.low, self.high + 1, self.step))
 
 

@@ -54,6 +54,29 @@ def test_an_interval_samples_with_optuna_and_dump_best_marks_the_tuned_keys(
     assert loaded["train"]["act"] == "relu"
 
 
+@pytest.mark.parametrize("expr", ["interval(0.0, 0.1)", "tag(int, interval(1, 4))"])
+def test_an_interval_without_a_budget_asks_for_one(
+    expr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        hp.launch(work.train, argv=["-m", f"train.lr={expr}", "-m", "train.layers=1,2"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "train.lr: an interval samples with Optuna: give --n-trials N" in err
+    assert "Traceback" not in err
+
+
+def test_an_int_interval_samples_where_the_same_range_runs_the_grid() -> None:
+    sampled = hp.launch(
+        work.train, argv=["-m", "train.layers=tag(int, interval(1, 8))", "--n-trials", "3"]
+    )
+    assert len(sampled.trials) == 3  # three samples of 1..8, not the 8 points
+    assert not any(t.user_attrs.get("hp_grid_point") for t in sampled.trials)
+    grid = hp.launch(work.train, argv=["-m", "train.layers=range(1, 9)"])
+    assert [t.params["train.layers"] for t in grid.trials] == list(range(1, 9))
+    assert all(t.user_attrs["hp_grid_point"] for t in grid.trials)
+
+
 def test_every_bad_sweep_is_reported_before_the_first_trial(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -107,7 +130,9 @@ def test_a_sweep_file_with_a_schema_and_a_named_study_that_resumes(
     assert again.best_value == pytest.approx(3 + 0.5 + again.best_params["model.lr"])
 
 
-def test_workers_on_the_command_line(tmp_path: Path) -> None:
+def test_workers_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "met").mkdir()
+    monkeypatch.setenv(work.RENDEZVOUS, str(tmp_path / "met"))  # each worker runs a trial
     result = hp.launch(
         work.train,
         argv=["-m", "train.lr=interval(0.0, 0.1)", "--n-trials", "6", "--workers", "2",
@@ -115,3 +140,19 @@ def test_workers_on_the_command_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert sorted(t.number for t in result.trials) == list(range(6))
     assert len({t.user_attrs["hp_worker"] for t in result.trials}) == 2
+
+
+def test_the_summary_on_a_terminal_is_a_rich_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hyperparameter.cli.sweep.terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "120")
+    result = hp.launch(work.train, argv=["-m", "train.layers=1,2,4", "--lr", "0.05"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        f"study {result.study.study_name}: 3 trials, 3 complete; best value "
+        f"{result.best_value:.6g} (trial 0)"
+    )
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in lines if "│" in line]
+    assert [r[0] for r in rows] == ["0", "1", "2"]  # best first: fewer layers cost less
+    assert rows[0][1:] == ["complete", f"{result.best_value:.6g}", "1"]

@@ -134,6 +134,29 @@ def test_plot_writes_the_html_report(
     assert page.count("<tr") == 11 + 13
 
 
+def test_on_a_terminal_the_table_is_drawn_by_rich(
+    stored: tuple[tune.Result, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result, db = stored
+    monkeypatch.setattr("hyperparameter.cli.tune_show.terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "160")
+    code, out, err = hp_main(capsys, "tune", "show", "--storage", f"sqlite:///{db}")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("study lr-search: 12 trials, ")
+    assert any(line.startswith("┏") for line in lines)  # rich's box, not the dashed line
+    head = next(line for line in lines if "trial" in line and "┃" in line)
+    assert [c.strip() for c in head.strip("┃").split("┃")][:3] == ["trial", "state", "value"]
+    best = result.best_trial
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in lines if "│" in line]
+    assert rows[0][:3] == [str(best.number), "complete", f"{best.value:.6g}"]
+    failed = [r for r in rows if r[1] == "fail"]
+    assert failed
+    assert all(r[-1].startswith("RuntimeError") for r in failed)
+
+
 def _error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     code, out, err = hp_main(capsys, "tune", "show", *args)
     assert (code, out) == (2, "")

@@ -268,7 +268,8 @@ def test_a_named_study_on_sqlite_resumes(tmp_path: Path) -> None:
     assert len(optuna.load_study(study_name="s", storage=url).trials) == 9
 
 
-def test_workers_share_one_study() -> None:
+def test_workers_share_one_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(work.RENDEZVOUS, str(tmp_path))  # each worker runs a trial
     result = tune.run(work.quadratic, SPACE, config=work.PTrain(), n_trials=12, workers=2, seed=0)
     numbers = [t.number for t in result.trials]
     assert sorted(numbers) == list(range(12))
@@ -293,8 +294,19 @@ def test_a_worker_that_dies_fails_its_trial_and_the_others_finish(tmp_path: Path
     assert by_number[2].state == TrialState.FAIL
     assert "died (exit code 7)" in by_number[2].user_attrs["error"]
     done = [t for t in result.trials if t.state == TrialState.COMPLETE]
-    assert len(done) >= 4  # the surviving worker ran its whole share
+    assert len(result.trials) == 10  # the survivor ran the rest of the count
+    assert len(done) == 9
     assert not [t for t in result.trials if t.state == TrialState.RUNNING]
+
+
+@pytest.mark.parametrize(("workers", "n_trials"), [(3, 7), (4, 2)])
+def test_workers_run_exactly_n_trials_between_them(workers: int, n_trials: int) -> None:
+    result = tune.run(
+        work.quadratic, SPACE, config=work.PTrain(), n_trials=n_trials, workers=workers, seed=1
+    )
+    assert sorted(t.number for t in result.trials) == list(range(n_trials))
+    assert all(t.state == TrialState.COMPLETE for t in result.trials)
+    assert len({t.user_attrs["hp_worker"] for t in result.trials}) <= min(workers, n_trials)
 
 
 # ------------------------------------------------------------------------------- grid sweeps
@@ -384,7 +396,7 @@ def test_a_bad_storage_fails_before_a_grid_runs(tmp_path: Path) -> None:
 
     with pytest.raises(
         tune.StorageError,
-        match=r"cannot open storage sqlite:///.*/missing/dir/grid.db: .*unable to open database file",
+        match=r"cannot open storage sqlite:///.*/missing/dir/grid.db: .*unable to open database",
     ):
         tune.run(
             objective,
