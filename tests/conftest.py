@@ -54,3 +54,29 @@ def clean_store() -> Iterator[None]:
 @pytest.fixture
 def backend() -> str:
     return storage.backend()
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """A real local Ray instance for a module (``pytestmark = usefixtures("local_ray")``): two
+    CPUs, no dashboard; its workers get this run's backend and sys.path (for the tests'
+    helper modules). Ray is a dev dependency: a missing Ray fails, it never skips."""
+    import sys
+
+    import ray
+
+    env = {
+        "HYPERPARAMETER_BACKEND": storage.backend(),
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": env},
+        object_store_memory=80 * 1024 * 1024,
+    )
+    try:
+        yield
+    finally:
+        ray.shutdown()

@@ -20,7 +20,16 @@ from optuna.trial import TrialState, create_trial
 from .spaces import Choice, Space
 from .trial import _TRIAL, GRID, Objective, _checked
 
-__all__ = ["Pending", "Point", "best_point", "is_grid", "points", "record", "run_grid"]
+__all__ = [
+    "Pending",
+    "Point",
+    "best_point",
+    "distribution_of",
+    "is_grid",
+    "points",
+    "record",
+    "run_grid",
+]
 
 
 def is_grid(space: Space) -> bool:
@@ -91,15 +100,17 @@ def best_point(done: list[Point], minimize: bool) -> Point | None:
     return best
 
 
+def distribution_of(dim: Any) -> BaseDistribution:
+    """A key's distribution in a grid's trials: the choice of its grid values (one for every
+    point)."""
+    return CategoricalDistribution([_stored(dim, v) for v in dim.grid() or []])
+
+
 def record(study: optuna.Study, space: Space, done: list[Point]) -> set[int]:
     """Writes the points to ``study`` in one batch (trial N is point N of this sweep): the
     numbers of the trials added."""
     first = len(study.get_trials(deepcopy=False))
-    # each key's distribution: the choice of its grid values (one for every point)
-    dists: dict[str, BaseDistribution] = {
-        k: CategoricalDistribution([_stored(d, v) for v in d.grid() or []])
-        for k, d in space.items()
-    }
+    dists = {k: distribution_of(d) for k, d in space.items()}
     trials = []
     for p in done:
         params = {k: _stored(space[k], v) for k, v in p.values.items()}

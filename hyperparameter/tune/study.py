@@ -9,9 +9,10 @@ from typing import Any, Literal
 
 import optuna
 
+from ..errors import HyperparameterError
 from .check import Target
 from .result import Result
-from .spaces import as_space
+from .spaces import Space, as_space
 from .storage import create, quiet_optuna
 from .trial import Objective
 
@@ -107,11 +108,13 @@ def run(
             return _checked_result(Result(None, dims, target, set(), interrupted, pending))
         with quiet_optuna():
             study = create(storage, study_name, dirs, sampler, pruner)  # opened first
+            _check_resumed(study, dims, grid=True)
             interrupted, done = run_grid(fn)
             ran = record(study, dims, done)
         return _checked_result(Result(study, dims, target, ran, interrupted))
     with quiet_optuna():
         study = create(storage, study_name, dirs, sampler, pruner)
+        _check_resumed(study, dims, grid=False)
         if workers == 1 and launcher == "local":
             interrupted = _here(study, fn, n_trials, timeout, show)
             ran = set(fn.mine)
@@ -122,6 +125,36 @@ def run(
                 study, storage, fn, n_trials, timeout, show, workers, launcher, seed
             )
     return _checked_result(Result(study, dims, target, ran, interrupted))
+
+
+def _check_resumed(study: optuna.Study, dims: Space, grid: bool) -> None:
+    """A resumed study whose trials hold a key as a distribution the space cannot continue
+    (another kind, or a choice of other values, which Optuna refuses in every trial): one
+    error naming each such key, before the first trial."""
+    from optuna.distributions import check_distribution_compatibility
+
+    from .grid import distribution_of
+
+    held: dict[str, Any] = {}
+    for t in study.get_trials(deepcopy=False):
+        held.update(t.distributions)  # the latest trial's wins
+    problems = []
+    for key, dim in dims.items():
+        old = held.get(key)
+        if old is None:
+            continue
+        new = distribution_of(dim) if grid else dim.distribution()
+        try:
+            check_distribution_compatibility(old, new)
+        except ValueError as e:
+            where = f" ({dim.source})" if dim.source else ""
+            problems.append(f"  {key}{where}: the study has {old!r}; the space gives {new!r} ({e})")
+    if problems:
+        raise HyperparameterError(
+            f"study {study.study_name!r} cannot go on with this space: Optuna keeps a key's "
+            "kind and a choice's values for the life of a study (give another study_name, "
+            "or keep the stored space)\n" + "\n".join(problems)
+        )
 
 
 def _checked_result(result: Result) -> Result:

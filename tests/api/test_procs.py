@@ -29,23 +29,11 @@ from schemas import Model, Train
 import hyperparameter as hp
 from hyperparameter import storage
 
-METHODS = ["fork", "spawn", "forkserver"]
+from .conftest import METHODS
+
 WAIT = 60  # seconds for one result; a spawned worker imports the package well under that
 KEYS = ["model.lr", "model.layers", "run.tag"]
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def pools() -> Iterator[dict[str, Pool]]:
-    """One single-worker pool per start method, made outside every scope (a fork pool made
-    before the scope it is used in: the staleness trap)."""
-    made = {m: multiprocessing.get_context(m).Pool(1) for m in METHODS}
-    try:
-        yield made
-    finally:
-        for pool in made.values():
-            pool.terminate()
-            pool.join()
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,7 @@ it never skips them."""
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import procs_work as work
@@ -18,6 +15,7 @@ from schemas import Model, Train
 import hyperparameter as hp
 
 pytestmark = [
+    pytest.mark.usefixtures("local_ray"),  # tests/conftest.py
     pytest.mark.timeout(600),
     # Ray's own modules warn about their dependencies; that is not ours to fail on.
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
@@ -25,27 +23,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
 ]
 WAIT = 120
-
-
-@pytest.fixture(scope="module", autouse=True)
-def local_ray() -> Iterator[None]:
-    """One local Ray instance for the module: two CPUs, no dashboard; workers get this run's
-    backend and sys.path (for procs_work and schemas)."""
-    env = {
-        "HYPERPARAMETER_BACKEND": hp.storage.backend(),
-        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-    }
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": env},
-        object_store_memory=80 * 1024 * 1024,
-    )
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def _values() -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import pickle
-from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from pathlib import Path
@@ -21,7 +20,8 @@ import hyperparameter as hp
 from hyperparameter.api import provenance
 from hyperparameter.cli.resolve import resolve
 
-METHODS = ["fork", "spawn", "forkserver"]
+from .conftest import METHODS
+
 WAIT = 60
 pytestmark = pytest.mark.timeout(300)
 
@@ -46,17 +46,6 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     base.write_text(BASE)
     exp.write_text(EXP)
     return base, exp
-
-
-@pytest.fixture(scope="module")
-def pools() -> Iterator[dict[str, Pool]]:
-    made = {m: multiprocessing.get_context(m).Pool(1) for m in METHODS}
-    try:
-        yield made
-    finally:
-        for pool in made.values():
-            pool.terminate()
-            pool.join()
 
 
 def _load(files: tuple[Path, Path], schema: type, monkeypatch: pytest.MonkeyPatch) -> Any:

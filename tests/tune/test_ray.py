@@ -4,13 +4,10 @@ scope propagated, pruning working. Ray is a dev dependency: these tests never sk
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 import pytest
-import ray
 import tune_work as work
 from optuna.trial import TrialState
 
@@ -18,30 +15,12 @@ import hyperparameter as hp
 from hyperparameter import tune
 
 pytestmark = [
+    pytest.mark.usefixtures("local_ray"),  # tests/conftest.py
     pytest.mark.timeout(600),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::FutureWarning"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def local_ray() -> Iterator[None]:
-    env = {
-        "HYPERPARAMETER_BACKEND": hp.storage.backend(),
-        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-    }
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        runtime_env={"env_vars": env},
-        object_store_memory=80 * 1024 * 1024,
-    )
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def test_trials_run_as_ray_tasks_in_the_scope_of_the_caller(tmp_path: Path) -> None:

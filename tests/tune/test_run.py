@@ -268,6 +268,38 @@ def test_a_named_study_on_sqlite_resumes(tmp_path: Path) -> None:
     assert len(optuna.load_study(study_name="s", storage=url).trials) == 9
 
 
+def test_a_resumed_study_refuses_a_space_optuna_cannot_continue_before_any_trial(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    tune.run(work.quadratic, SPACE, config=work.Train(), n_trials=3, storage=url, study_name="s")
+    wider = {"model.lr": tune.loguniform(1e-5, 1.0), "model.layers": tune.choice([1, 2, 4])}
+    again = tune.run(  # wider bounds: Optuna continues the study with them
+        work.quadratic, wider, config=work.Train(), n_trials=2, storage=url, study_name="s"
+    )
+    assert len(again.trials) == 2
+    ran: list[float] = []
+
+    def objective(cfg: Any) -> float:
+        ran.append(cfg.model.lr)
+        return 0.0
+
+    changed = {"model.lr": tune.choice([0.1, 0.2]), "model.layers": tune.choice([1, 2, 8])}
+    with pytest.raises(hp.HyperparameterError) as info:
+        tune.run(objective, changed, config=work.Train(), n_trials=2, storage=url, study_name="s")
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("study 's' cannot go on with this space")
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "model.lr (space['model.lr'])",
+        "model.layers (space['model.layers'])",
+    ]
+    assert "different distribution kind" in lines[1]
+    assert "choices=(1, 2, 4)" in lines[2]
+    assert "dynamic value space" in lines[2]
+    assert ran == []
+    assert len(optuna.load_study(study_name="s", storage=url).trials) == 5
+
+
 def test_workers_share_one_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(work.RENDEZVOUS, str(tmp_path))  # each worker runs a trial
     result = tune.run(work.quadratic, SPACE, config=work.PTrain(), n_trials=12, workers=2, seed=0)
