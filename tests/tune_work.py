@@ -68,6 +68,16 @@ def quadratic(cfg: Any) -> float:
     return float((cfg.model.lr - 0.1) ** 2 + 0.01 * cfg.model.layers)
 
 
+def slow(cfg: Any) -> float:
+    """A trial of 0.2 s that leaves a file in ``$HP_TEST_STARTED`` when it starts (a test
+    waits for a few before pressing Ctrl-C)."""
+    folder = os.environ.get("HP_TEST_STARTED")
+    if folder:
+        open(os.path.join(folder, f"{os.getpid()}-{time.monotonic_ns()}"), "w").close()
+    time.sleep(0.2)
+    return quadratic(cfg)
+
+
 def dies_on_third(cfg: Any) -> float:
     """The worker process running trial 2 (zero-based) dies in the middle of it."""
     trial = tune.current_trial()

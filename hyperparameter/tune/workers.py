@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import time
@@ -61,6 +62,10 @@ def _worker(
     ``slots`` (a shared counter of the trials left to start: local processes) it takes one
     trial at a time while any is left, so a worker that starts late or runs slow trials takes
     fewer; else (Ray tasks) its share of ``n_trials``."""
+    if slots is not None:
+        # Ctrl-C reaches every process of the terminal's group: the parent stops the workers
+        # and marks their trials, without a traceback from each
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sampler is not None:
         sampler.reseed_rng()
     study = optuna.load_study(
@@ -297,12 +302,21 @@ def _local(
                     _progress(study, bar, start)
                     polled = time.monotonic()
             _progress(study, bar, start)
+    except KeyboardInterrupt:
+        for p in procs:
+            _stop(study, p, f"interrupted (KeyboardInterrupt); worker process {p.pid} stopped")
+        raise
     finally:
         for p in procs:
-            if p.is_alive():
-                p.terminate()
-                p.join(5)
-                _mark_dead(study, p.pid, f"worker process {p.pid} stopped")
+            _stop(study, p, f"worker process {p.pid} stopped")
+
+
+def _stop(study: optuna.Study, p: Any, why: str) -> None:
+    """Ends worker ``p`` if it still runs; its running trial gets ``why``."""
+    if p.is_alive():
+        p.terminate()
+        p.join(5)
+        _mark_dead(study, p.pid, why)
 
 
 def _on_ray(

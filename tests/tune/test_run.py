@@ -268,6 +268,62 @@ def test_a_named_study_on_sqlite_resumes(tmp_path: Path) -> None:
     assert len(optuna.load_study(study_name="s", storage=url).trials) == 9
 
 
+CTRL_C = """
+import sys
+sys.path.insert(0, {tests!r})
+import tune_work as work
+from hyperparameter import tune
+
+if __name__ == "__main__":
+    space = {{"model.lr": tune.loguniform(1e-4, 1.0)}}
+    result = tune.run(work.slow, space, config=work.Train(), n_trials=200, workers=2,
+                      storage={url!r}, study_name="ctrl-c", progress=False)
+    print("interrupted", result.interrupted, len(result.trials), flush=True)
+"""
+
+
+def test_ctrl_c_stops_every_worker_and_keeps_the_finished_trials(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C.format(tests=str(Path(work.__file__).parent), url=url))
+    started = tmp_path / "started"
+    started.mkdir()
+    env = {**os.environ, "HP_TEST_STARTED": str(started)}
+    # its own process group, as a terminal's foreground job: Ctrl-C reaches every process
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while len(os.listdir(started)) < 6 and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    words = out.split()
+    assert words[:2] == ["interrupted", "True"], out
+    study = optuna.load_study(study_name="ctrl-c", storage=url)
+    states = [t.state for t in study.trials]
+    assert int(words[2]) == len(states) < 200
+    assert states.count(TrialState.COMPLETE) >= 2  # kept
+    assert TrialState.RUNNING not in states  # each trial cut short is marked
+    cut = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert cut
+    assert all(t.user_attrs["error"].startswith("interrupted (KeyboardInterrupt)") for t in cut)
+    assert "Traceback" not in err  # the workers stop quietly
+    with pytest.raises(ProcessLookupError):  # no worker left behind
+        os.killpg(proc.pid, 0)
+
+
 def test_a_resumed_study_refuses_a_space_optuna_cannot_continue_before_any_trial(
     tmp_path: Path,
 ) -> None:
