@@ -17,16 +17,55 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::{key, Error, Frame, Key, Store, Value};
+use crate::{key, Collision, Error, Frame, Key, SnapshotCache, Store, Value};
 
 static STORE: Store<Value> = Store::new();
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<Frame<Value>>>> = const { RefCell::new(None) };
+/// This thread's innermost frame, and its copy of the frozen snapshot.
+struct State {
+    current: Option<Arc<Frame<Value>>>,
+    snapshot: SnapshotCache<Value>,
 }
 
-fn current() -> Option<Arc<Frame<Value>>> {
-    CURRENT.with(|c| c.borrow().clone())
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State { current: None, snapshot: SnapshotCache::new() })
+    };
+}
+
+/// The store behind every thread's frames (its frozen snapshot is process-wide).
+pub fn store() -> &'static Store<Value> {
+    &STORE
+}
+
+/// This thread's innermost frame (`None` outside every scope), shared.
+pub fn current() -> Option<Arc<Frame<Value>>> {
+    STATE.with(|s| s.borrow().current.clone())
+}
+
+/// Makes `frame` this thread's innermost frame and returns the one it replaces: how a scope
+/// that is not a [`ScopeGuard`] (a future carrying its scope from poll to poll, a facade's
+/// guard that may cross threads with its future) installs and restores frames.
+pub fn replace(frame: Option<Arc<Frame<Value>>>) -> Option<Arc<Frame<Value>>> {
+    let previous = STATE.with(|s| std::mem::replace(&mut s.borrow_mut().current, frame));
+    // Dropped here, after the borrow: a frame's last reference may hold anything.
+    previous
+}
+
+/// Reads by a precomputed hash and maps the value found with `f`, without cloning it: this
+/// thread's frames, then the frozen snapshot (through this thread's cached copy, so a miss
+/// takes no lock). `f` runs while the thread's state is borrowed: it must not use this module.
+#[inline]
+pub fn get_hashed_with<R>(
+    hash: u64,
+    key: &str,
+    f: impl FnOnce(&Value) -> R,
+) -> Result<Option<R>, Collision> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let State { current, snapshot } = &mut *s;
+        STORE.get_cached(current.as_deref(), snapshot, hash, key, f)
+    })
 }
 
 /// Reads `key` in this thread's scope, then the frozen snapshot.
@@ -43,29 +82,23 @@ pub fn get_key(key: Key) -> Result<Option<Value>, Error> {
 /// Reads by a precomputed hash; `key` is compared to detect collisions.
 #[inline]
 pub fn get_hashed(hash: u64, key: &str) -> Result<Option<Value>, Error> {
-    CURRENT.with(|c| {
-        let cur = c.borrow();
-        Ok(STORE.get_with(cur.as_deref(), hash, key, Value::clone)?)
-    })
+    Ok(get_hashed_with(hash, key, Value::clone)?)
 }
 
 /// Writes `key` into the innermost frame (a root frame if none), until that frame's scope ends.
 pub fn put(key: &str, value: impl Into<Value>) -> Result<(), Error> {
     key::validate(key)?;
     let hash = crate::key_hash(key);
-    CURRENT.with(|c| {
-        let mut cur = c.borrow_mut();
-        let next = match cur.as_deref() {
-            Some(f) => f.with_entry(hash, key, value.into())?,
-            None => {
-                let mut f = Frame::new(None, false);
-                f.insert(hash, key, value.into())?;
-                f
-            }
-        };
-        *cur = Some(Arc::new(next));
-        Ok(())
-    })
+    let next = match current().as_deref() {
+        Some(f) => f.with_entry(hash, key, value.into())?,
+        None => {
+            let mut f = Frame::new(None, false);
+            f.insert(hash, key, value.into())?;
+            f
+        }
+    };
+    replace(Some(Arc::new(next)));
+    Ok(())
 }
 
 /// Enters a scope setting `entries`; it ends when the guard drops.
@@ -79,7 +112,7 @@ where
         key::validate(k)?;
         frame.insert(crate::key_hash(k), k, v)?;
     }
-    CURRENT.with(|c| *c.borrow_mut() = Some(Arc::new(frame)));
+    replace(Some(Arc::new(frame)));
     Ok(ScopeGuard {
         previous,
         _not_send: std::marker::PhantomData,
@@ -102,8 +135,7 @@ pub struct ScopeGuard {
 
 impl Drop for ScopeGuard {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
+        replace(self.previous.take());
     }
 }
 
