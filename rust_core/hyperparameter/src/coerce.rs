@@ -135,6 +135,9 @@ fn str_to_i64(s: &str) -> Result<i64, Reason> {
     if let Some(d) = plain_digits(body) {
         return digits_to_i64(negative, &d);
     }
+    // Then as a decimal number, whose `_`s go wherever they are (as CPython's `Decimal`).
+    let cleaned = s.replace('_', "");
+    let (negative, body) = split_sign(&cleaned);
     let lower = body.to_ascii_lowercase();
     if ["inf", "infinity", "nan", "snan"].contains(&lower.as_str()) {
         return Err("not an integral number".into());
@@ -398,7 +401,7 @@ mod tests {
         assert_eq!(int("0.000e5"), Ok(0));
         assert_eq!(int("5."), Ok(5));
         assert_eq!(int(".5"), Err("not an integral number".into()));
-        assert_eq!(int("1__0"), Err("not a number".into()));
+        assert_eq!(int("1__0"), Ok(10));
         assert_eq!(int("e3"), Err("not a number".into()));
         assert_eq!(
             u8::from_value(&Value::Int(300)),
