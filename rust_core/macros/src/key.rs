@@ -8,7 +8,7 @@ use syn::{LitStr, Token};
 
 /// How a key is described in a compile error: the grammar of DESIGN §3.
 const GRAMMAR: &str = "a key is dotted segments, each an identifier, a non-negative integer, \
-                       or identifier-like with '-' (e.g. `model.lr`, `layers.0`, `learning-rate`)";
+                       or identifier-like with '-', e.g. `model.lr`, `layers.0`, `learning-rate`";
 
 /// A key as written, checked against the grammar.
 pub struct Key {
@@ -81,7 +81,7 @@ fn checked(text: String, span: Span, tokens: &TokenStream) -> syn::Result<Key> {
         Ok(()) => Ok(Key { text, span }),
         Err(reason) => Err(syn::Error::new_spanned(
             tokens,
-            format!("invalid parameter key `{text}`: {reason} ({GRAMMAR})"),
+            format!("invalid parameter key `{text}`: {reason}; {GRAMMAR}"),
         )),
     }
 }
