@@ -123,6 +123,15 @@ pub(crate) fn read<R>(
     Ok(local::get_hashed_with(hash, key, f)?)
 }
 
+/// [`read`] for a compile-time key: through the thread's remembered reads.
+#[inline]
+fn read_key<R>(key: Key, f: impl FnOnce(&Value) -> R) -> Result<Option<R>, Error> {
+    if let Some(h) = host::active() {
+        return read_host(h, key.hash(), key.text(), f);
+    }
+    Ok(local::get_key_with(key, f)?)
+}
+
 #[cold]
 fn read_host<R>(
     h: &dyn Host,
@@ -145,7 +154,7 @@ fn conversion<T: FromValue>(key: Key, value: &Value, reason: crate::coerce::Reas
 /// `try_get_param!`: `Ok(default)` when missing, `Err` when the value does not convert.
 #[inline]
 pub fn try_get_or<T: FromValue>(key: Key, default: T) -> Result<T, Error> {
-    match read(key.hash(), key.text(), |v| {
+    match read_key(key, |v| {
         T::from_value(v).map_err(|r| conversion::<T>(key, v, r))
     })? {
         None => Ok(default),
@@ -155,9 +164,23 @@ pub fn try_get_or<T: FromValue>(key: Key, default: T) -> Result<T, Error> {
 
 /// `get_param!`: the value converted to the default's type; the default when missing, or
 /// when the value does not convert (then with a warning on stderr, once per key).
-#[inline]
+#[inline(always)]
 pub fn get_or<T: FromValue>(key: Key, default: T) -> T {
-    match read(key.hash(), key.text(), T::from_value) {
+    if host::active().is_none() {
+        // The thread remembers this key's answer: no frame walk, nothing large returned.
+        let hit = local::remembered(key, |v| v.map(|v| T::from_value(v).ok()));
+        match hit {
+            Some(None) => return default,
+            Some(Some(Some(v))) => return v,
+            Some(Some(None)) | None => {}
+        }
+    }
+    get_or_slow(key, default)
+}
+
+#[inline(never)]
+fn get_or_slow<T: FromValue>(key: Key, default: T) -> T {
+    match read_key(key, T::from_value) {
         Ok(None) => default,
         Ok(Some(Ok(v))) => v,
         Ok(Some(Err(_))) | Err(_) => fallback(key, default),
@@ -167,7 +190,7 @@ pub fn get_or<T: FromValue>(key: Key, default: T) -> T {
 #[cold]
 #[inline(never)]
 fn fallback<T: FromValue>(key: Key, default: T) -> T {
-    let err = match read(key.hash(), key.text(), |v| {
+    let err = match read_key(key, |v| {
         T::from_value(v).err().map(|r| conversion::<T>(key, v, r))
     }) {
         Ok(Some(Some(e))) | Err(e) => e,

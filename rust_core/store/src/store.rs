@@ -27,6 +27,11 @@ pub struct SnapshotCache<V> {
 }
 
 impl<V> SnapshotCache<V> {
+    /// The store generation this cache last refreshed at.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// A cache that refreshes on first use.
     pub const fn new() -> Self {
         SnapshotCache {
@@ -55,6 +60,12 @@ impl<V> Store<V> {
             global: RwLock::new(None),
             generation: AtomicU64::new(0),
         }
+    }
+
+    /// A counter that moves on each time the snapshot is replaced.
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The frozen snapshot, if any.
@@ -137,6 +148,14 @@ impl<V> Store<V> {
         match cache.frame.as_deref() {
             Some(g) => Ok(g.get_own(hash, key)?.map(f)),
             None => Ok(None),
+        }
+    }
+
+    /// Brings `cache` up to date with the snapshot (a no-op when it is).
+    #[inline]
+    pub fn sync(&self, cache: &mut SnapshotCache<V>) {
+        if self.generation.load(Ordering::Acquire) != cache.generation {
+            self.refresh(cache);
         }
     }
 
