@@ -77,6 +77,11 @@ pub const fn xxhash(bytes: &[u8]) -> u64 {
     xxh64(bytes, SEED)
 }
 
+/// Every Rust example of docs/rust.md (the documentation site's page) runs as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/rust.md")]
+pub struct DocsRustMd;
+
 /// What the macros expand to; not a public API.
 #[doc(hidden)]
 pub mod __private {

@@ -81,7 +81,6 @@ struct Quick {
 #[derive(Clone, Copy)]
 struct QuickRead {
     generation: u64,
-    hash: u64,
     text: usize,
     len: usize,
     answer: Answer,
@@ -104,7 +103,7 @@ thread_local! {
             generation: Cell::new(1),
             snapshot: Cell::new(u64::MAX),
             reads: [const {
-                Cell::new(QuickRead { generation: 0, hash: 0, text: 0, len: 0, answer: Answer::Missing })
+                Cell::new(QuickRead { generation: 0, text: 0, len: 0, answer: Answer::Missing })
             }; READS],
         }
     };
@@ -201,11 +200,11 @@ fn slot(key: Key) -> usize {
 /// ([`get_key_with`] does, and remembers it). The hot path of `get_param!`.
 #[inline(always)]
 pub fn remembered<R>(key: Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<R> {
-    let (hash, text) = (key.hash(), key.text());
+    let text = key.text();
     let quick = QUICK.with(|q| {
         let r = q.reads[slot(key)].get();
+        // The `'static` text's address and length identify the key (and so its hash).
         let valid = r.generation == q.generation.get()
-            && r.hash == hash
             && r.text == text.as_ptr() as usize
             && r.len == text.len()
             && STORE.generation() == q.snapshot.get();
@@ -275,7 +274,6 @@ fn remember(s: &mut State, at: usize, key: Key) -> Result<Option<&Value>, Collis
         q.snapshot.set(snapshot.generation());
         q.reads[at].set(QuickRead {
             generation: *generation,
-            hash: key.hash(),
             text: key.text().as_ptr() as usize,
             len: key.text().len(),
             answer,
