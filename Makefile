@@ -31,8 +31,8 @@ rust:               ## Rust format, lints, tests (docs/rust.md's examples and th
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 	# the layered example (a TOML file, then -D, then code); @0.7.0: not the 0.5.13 crate benches compare with
 	cargo run -q -p hyperparameter@0.7.0 --example layered -- -D example.param1=cli \
-	  | grep -qx 'param1=cli param2=3 // command line'
-	cargo run -q -p hyperparameter@0.7.0 --example layered -- --help | grep -q '^  example.param2$$'
+	  | grep -x 'param1=cli param2=3 // command line' >/dev/null
+	cargo run -q -p hyperparameter@0.7.0 --example layered -- --help | grep '^  example.param2$$' >/dev/null
 
 bench:              ## performance suite against peers (release build)
 	$(PYTHON) benchmarks/run.py

@@ -125,7 +125,7 @@ pub(crate) fn read<R>(
 
 /// [`read`] for a compile-time key: through the thread's remembered reads.
 #[inline]
-fn read_key<R>(key: Key, f: impl FnOnce(&Value) -> R) -> Result<Option<R>, Error> {
+fn read_key<R>(key: &'static Key, f: impl FnOnce(&Value) -> R) -> Result<Option<R>, Error> {
     if let Some(h) = host::active() {
         return read_host(h, key.hash(), key.text(), f);
     }
@@ -142,7 +142,11 @@ fn read_host<R>(
     Ok(h.get(hash, key)?.map(|v| f(&v)))
 }
 
-fn conversion<T: FromValue>(key: Key, value: &Value, reason: crate::coerce::Reason) -> Error {
+fn conversion<T: FromValue>(
+    key: &'static Key,
+    value: &Value,
+    reason: crate::coerce::Reason,
+) -> Error {
     Error::Conversion(ConversionError {
         key: key.text().to_owned(),
         value: value.clone(),
@@ -153,7 +157,7 @@ fn conversion<T: FromValue>(key: Key, value: &Value, reason: crate::coerce::Reas
 
 /// `try_get_param!`: `Ok(default)` when missing, `Err` when the value does not convert.
 #[inline]
-pub fn try_get_or<T: FromValue>(key: Key, default: T) -> Result<T, Error> {
+pub fn try_get_or<T: FromValue>(key: &'static Key, default: T) -> Result<T, Error> {
     match read_key(key, |v| {
         T::from_value(v).map_err(|r| conversion::<T>(key, v, r))
     })? {
@@ -165,7 +169,7 @@ pub fn try_get_or<T: FromValue>(key: Key, default: T) -> Result<T, Error> {
 /// `get_param!`: the value converted to the default's type; the default when missing, or
 /// when the value does not convert (then with a warning on stderr, once per key).
 #[inline(always)]
-pub fn get_or<T: FromValue>(key: Key, default: T) -> T {
+pub fn get_or<T: FromValue>(key: &'static Key, default: T) -> T {
     if host::active().is_none() {
         // The thread remembers this key's answer: no frame walk, nothing large returned.
         let hit = local::remembered(key, |v| v.map(|v| T::from_value(v).ok()));
@@ -179,7 +183,7 @@ pub fn get_or<T: FromValue>(key: Key, default: T) -> T {
 }
 
 #[inline(never)]
-fn get_or_slow<T: FromValue>(key: Key, default: T) -> T {
+fn get_or_slow<T: FromValue>(key: &'static Key, default: T) -> T {
     match read_key(key, T::from_value) {
         Ok(None) => default,
         Ok(Some(Ok(v))) => v,
@@ -189,7 +193,7 @@ fn get_or_slow<T: FromValue>(key: Key, default: T) -> T {
 
 #[cold]
 #[inline(never)]
-fn fallback<T: FromValue>(key: Key, default: T) -> T {
+fn fallback<T: FromValue>(key: &'static Key, default: T) -> T {
     let err = match read_key(key, |v| {
         T::from_value(v).err().map(|r| conversion::<T>(key, v, r))
     }) {
@@ -202,7 +206,7 @@ fn fallback<T: FromValue>(key: Key, default: T) -> T {
 
 static WARNED: Mutex<Option<HashSet<u64>>> = Mutex::new(None);
 
-fn warn_once(key: Key, e: &Error) {
+fn warn_once(key: &'static Key, e: &Error) {
     let first = WARNED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

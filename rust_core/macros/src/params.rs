@@ -54,9 +54,9 @@ impl GetParam {
         let help = self.key.help(self.help.as_ref());
         let default = &self.default;
         let read = if fallible {
-            quote!(::hyperparameter::__private::try_get_or(#name, #default))
+            quote!(::hyperparameter::__private::try_get_or(&#name, #default))
         } else {
-            quote!(::hyperparameter::__private::get_or(#name, #default))
+            quote!(::hyperparameter::__private::get_or(&#name, #default))
         };
         quote! {{
             #constant

@@ -43,7 +43,7 @@ type Index = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 /// Compact: an index from key hash to slot, the slots (key position and value) in one vector,
 /// and every key's text in one string — three allocations per table, none per key. A
 /// 1,000-key config costs ~80 bytes a key (text included) instead of ~140 with an allocation
-/// per entry and per key text. A table of at most [`SMALL`] keys (most scopes set one or
+/// per entry and per key text. A table of at most `SMALL` (8) keys (most scopes set one or
 /// two) has no index: their hashes sit inline and a lookup scans them, which saves the index's
 /// allocation on every `param_scope(...)` and is as fast as probing it; the slots and key
 /// text of the smallest tables sit inline too, so a one-key scope allocates no table at all.

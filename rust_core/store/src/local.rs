@@ -177,7 +177,10 @@ pub fn get(key: &str) -> Result<Option<Value>, Error> {
 /// the frames. (The key's text is `'static`, so its address identifies it; the hash and the
 /// text were checked against the stored key when the answer was found.)
 #[inline]
-pub fn get_key_with<R>(key: Key, f: impl FnOnce(&Value) -> R) -> Result<Option<R>, Collision> {
+pub fn get_key_with<R>(
+    key: &'static Key,
+    f: impl FnOnce(&Value) -> R,
+) -> Result<Option<R>, Collision> {
     let mut f = Some(f);
     if let Some(r) = remembered(key, |v| v.map(|v| (f.take().expect("called once"))(v))) {
         return Ok(r);
@@ -191,7 +194,7 @@ pub fn get_key_with<R>(key: Key, f: impl FnOnce(&Value) -> R) -> Result<Option<R
 }
 
 #[inline(always)]
-fn slot(key: Key) -> usize {
+fn slot(key: &Key) -> usize {
     (key.hash() as usize) & (READS - 1)
 }
 
@@ -199,7 +202,7 @@ fn slot(key: Key) -> usize {
 /// this thread has one that is still valid; `None` when it must be looked up
 /// ([`get_key_with`] does, and remembers it). The hot path of `get_param!`.
 #[inline(always)]
-pub fn remembered<R>(key: Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<R> {
+pub fn remembered<R>(key: &'static Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<R> {
     let text = key.text();
     let quick = QUICK.with(|q| {
         let r = q.reads[slot(key)].get();
@@ -226,7 +229,7 @@ pub fn remembered<R>(key: Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<R>
 }
 
 #[inline(never)]
-fn remembered_other<R>(key: Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<R> {
+fn remembered_other<R>(key: &'static Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<R> {
     let (hash, text) = (key.hash(), key.text());
     STATE.with(|s| {
         let s = s.borrow();
@@ -242,7 +245,11 @@ fn remembered_other<R>(key: Key, f: impl FnOnce(Option<&Value>) -> R) -> Option<
 
 #[cold]
 #[inline(never)]
-fn remember(s: &mut State, at: usize, key: Key) -> Result<Option<&Value>, Collision> {
+fn remember<'a>(
+    s: &'a mut State,
+    at: usize,
+    key: &'static Key,
+) -> Result<Option<&'a Value>, Collision> {
     let State {
         current,
         snapshot,
@@ -291,7 +298,7 @@ fn remember(s: &mut State, at: usize, key: Key) -> Result<Option<&Value>, Collis
 
 /// Reads a compile-time key (`key!("model.lr")`).
 pub fn get_key(key: Key) -> Result<Option<Value>, Error> {
-    Ok(get_key_with(key, Value::clone)?)
+    get_hashed(key.hash(), key.text())
 }
 
 /// Reads by a precomputed hash; `key` is compared to detect collisions.
@@ -375,7 +382,7 @@ mod tests {
     #[test]
     fn remembered_reads_follow_every_change() {
         const K: Key = Key::new("rem.k");
-        let read = || get_key_with(K, |v| v.clone()).unwrap();
+        let read = || get_key_with(&K, |v| v.clone()).unwrap();
         assert_eq!(read(), None);
         let a = scope([("rem.k", Value::Int(1))]).unwrap();
         assert_eq!((read(), read()), (Some(Value::Int(1)), Some(Value::Int(1))));
