@@ -8,6 +8,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 
+mod facade;
+
 use hp_store::{Collision, EntryMap, Frame, IdentityHasher, Store};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::ffi;
@@ -1122,5 +1124,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rust_read, m)?)?;
     m.add_function(wrap_pyfunction!(rust_write, m)?)?;
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(facade::_facade_read, m)?)?;
+    m.add_function(wrap_pyfunction!(facade::_facade_scope, m)?)?;
+    facade::install();
     Ok(())
 }

@@ -43,7 +43,7 @@ type Index = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 /// Compact: an index from key hash to slot, the slots (key position and value) in one vector,
 /// and every key's text in one string — three allocations per table, none per key. A
 /// 1,000-key config costs ~80 bytes a key (text included) instead of ~140 with an allocation
-/// per entry and per key text. A table of at most [`SMALL`] keys (most scopes set one or
+/// per entry and per key text. A table of at most `SMALL` (8) keys (most scopes set one or
 /// two) has no index: their hashes sit inline and a lookup scans them, which saves the index's
 /// allocation on every `param_scope(...)` and is as fast as probing it; the slots and key
 /// text of the smallest tables sit inline too, so a one-key scope allocates no table at all.
@@ -161,18 +161,49 @@ impl<V> EntryMap<V> {
         self.keys.shrink_to_fit();
     }
 
+    /// The hot path of [`EntryMap::get`]: a small result in registers, the collision built
+    /// only by the caller that meets one.
+    #[inline(always)]
+    fn probe(&self, hash: u64, key: &str) -> Probe<'_, V> {
+        let at = match &self.index {
+            None => {
+                let n = self.slots.len().min(SMALL);
+                let mut i = 0;
+                loop {
+                    if i == n {
+                        return Probe::Missing;
+                    }
+                    if self.small[i] == hash {
+                        break i;
+                    }
+                    i += 1;
+                }
+            }
+            Some(index) => match index.get(&hash) {
+                Some(&at) => at as usize,
+                None => return Probe::Missing,
+            },
+        };
+        let Some(slot) = self.slots.get(at) else {
+            return Probe::Missing;
+        };
+        let start = slot.start as usize;
+        let len = slot.len as usize;
+        if len == key.len() && self.keys.get(start..start + len) == Some(key.as_bytes()) {
+            Probe::Found(&slot.value)
+        } else {
+            Probe::Collision(at)
+        }
+    }
+
     /// The value stored under `hash`, checked against `key`.
     #[inline]
     pub fn get(&self, hash: u64, key: &str) -> Result<Option<&V>, Collision> {
-        let Some(at) = self.find(hash) else {
-            return Ok(None);
-        };
-        let slot = &self.slots[at as usize];
-        let start = slot.start as usize;
-        if self.keys.get(start..start + slot.len as usize) == Some(key.as_bytes()) {
-            return Ok(Some(&slot.value));
+        match self.probe(hash, key) {
+            Probe::Found(v) => Ok(Some(v)),
+            Probe::Missing => Ok(None),
+            Probe::Collision(at) => Err(self.collision(hash, &self.slots[at], key)),
         }
-        Err(self.collision(hash, slot, key))
     }
 
     #[cold]
@@ -274,6 +305,14 @@ impl fmt::Display for Collision {
 }
 
 impl std::error::Error for Collision {}
+
+/// What one table holds for a key, in registers.
+enum Probe<'a, V> {
+    Found(&'a V),
+    Missing,
+    /// Another key's text is stored under the hash, in this slot.
+    Collision(usize),
+}
 
 /// What a walk of the frame chain found.
 #[derive(Debug)]
@@ -398,8 +437,12 @@ impl<V> Frame<V> {
     pub fn lookup(&self, hash: u64, key: &str) -> Result<Lookup<'_, V>, Collision> {
         let mut frame = self;
         loop {
-            if let Some(v) = frame.get_own(hash, key)? {
-                return Ok(Lookup::Found(v));
+            match frame.entries.probe(hash, key) {
+                Probe::Found(v) => return Ok(Lookup::Found(v)),
+                Probe::Missing => {}
+                Probe::Collision(at) => {
+                    return Err(frame.entries.collision(hash, &frame.entries.slots[at], key))
+                }
             }
             if frame.opaque {
                 return Ok(Lookup::Hidden);

@@ -19,7 +19,7 @@ use std::fmt;
 pub use frame::{Collision, Entry, EntryMap, Frame, IdentityHasher, Lookup};
 pub use hash::{key_hash, xxh64, SEED};
 pub use key::{check as check_key, validate as validate_key, InvalidKey, Key};
-pub use store::Store;
+pub use store::{SnapshotCache, Store};
 pub use value::Value;
 
 /// Everything the store can refuse.

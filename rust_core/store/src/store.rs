@@ -1,5 +1,6 @@
 //! The store: frame chains plus the frozen global snapshot behind them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::frame::{Collision, Entry, Frame, Lookup};
@@ -11,6 +12,39 @@ use crate::frame::{Collision, Entry, Frame, Lookup};
 #[derive(Debug)]
 pub struct Store<V> {
     global: RwLock<Option<Arc<Frame<V>>>>,
+    /// Bumped (under the write lock) each time the snapshot is replaced, so that a reader's
+    /// [`SnapshotCache`] knows when it is stale with one atomic load instead of a lock.
+    generation: AtomicU64,
+}
+
+/// A reader's copy of the frozen snapshot, refreshed when the store's generation moves on:
+/// a miss read through [`Store::get_cached`] then costs an atomic load, not a lock. A cache
+/// keeps the snapshot it saw alive until its next refresh.
+#[derive(Debug)]
+pub struct SnapshotCache<V> {
+    generation: u64,
+    frame: Option<Arc<Frame<V>>>,
+}
+
+impl<V> SnapshotCache<V> {
+    /// The store generation this cache last refreshed at.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// A cache that refreshes on first use.
+    pub const fn new() -> Self {
+        SnapshotCache {
+            generation: u64::MAX,
+            frame: None,
+        }
+    }
+}
+
+impl<V> Default for SnapshotCache<V> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<V> Default for Store<V> {
@@ -24,7 +58,14 @@ impl<V> Store<V> {
     pub const fn new() -> Self {
         Store {
             global: RwLock::new(None),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// A counter that moves on each time the snapshot is replaced.
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The frozen snapshot, if any.
@@ -43,6 +84,7 @@ impl<V> Store<V> {
     pub fn set_snapshot(&self, frame: Option<Arc<Frame<V>>>) {
         let previous = {
             let mut global = self.global.write().unwrap_or_else(PoisonError::into_inner);
+            self.generation.fetch_add(1, Ordering::Release);
             std::mem::replace(&mut *global, frame)
         };
         drop(previous);
@@ -80,6 +122,54 @@ impl<V> Store<V> {
             Some(g) => Ok(g.get_own(hash, key)?.map(f)),
             None => Ok(None),
         }
+    }
+
+    /// [`Store::get_with`] through a reader's [`SnapshotCache`]: the same answer, without
+    /// taking the snapshot's lock unless the snapshot changed since the cache last looked.
+    #[inline]
+    pub fn get_cached<R>(
+        &self,
+        current: Option<&Frame<V>>,
+        cache: &mut SnapshotCache<V>,
+        hash: u64,
+        key: &str,
+        f: impl FnOnce(&V) -> R,
+    ) -> Result<Option<R>, Collision> {
+        if let Some(frame) = current {
+            match frame.lookup(hash, key)? {
+                Lookup::Found(v) => return Ok(Some(f(v))),
+                Lookup::Hidden => return Ok(None),
+                Lookup::Missing => {}
+            }
+        }
+        if self.generation.load(Ordering::Acquire) != cache.generation {
+            self.refresh(cache);
+        }
+        match cache.frame.as_deref() {
+            Some(g) => Ok(g.get_own(hash, key)?.map(f)),
+            None => Ok(None),
+        }
+    }
+
+    /// Brings `cache` up to date with the snapshot (a no-op when it is).
+    #[inline]
+    pub fn sync(&self, cache: &mut SnapshotCache<V>) {
+        if self.generation.load(Ordering::Acquire) != cache.generation {
+            self.refresh(cache);
+        }
+    }
+
+    #[cold]
+    fn refresh(&self, cache: &mut SnapshotCache<V>) {
+        let global = self.global.read().unwrap_or_else(PoisonError::into_inner);
+        // Read under the lock: the generation is bumped under the write lock, so the pair
+        // (generation, frame) is consistent.
+        let frame = global.clone();
+        cache.generation = self.generation.load(Ordering::Acquire);
+        drop(global);
+        // The old snapshot may be the last reference to values with destructors: dropped
+        // outside the lock (see `set_snapshot`).
+        drop(std::mem::replace(&mut cache.frame, frame));
     }
 
     /// Every effective entry seen from `current`, the snapshot included unless hidden.
@@ -126,6 +216,33 @@ mod tests {
         assert_eq!(read(Some(&hidden), "a").unwrap(), None);
         assert!(store.effective(Some(&hidden)).is_empty());
         assert_eq!(store.effective(None).len(), 1);
+    }
+
+    #[test]
+    fn a_cached_reader_sees_every_new_snapshot() {
+        let store: Store<i64> = Store::new();
+        let mut cache = SnapshotCache::new();
+        let read = |cache: &mut SnapshotCache<i64>| {
+            store
+                .get_cached(None, cache, key_hash("a"), "a", |v| *v)
+                .unwrap()
+        };
+        assert_eq!(read(&mut cache), None);
+        let mut f = Frame::new(None, false);
+        f.insert(key_hash("a"), "a", 1).unwrap();
+        store.freeze(Some(&f)).unwrap();
+        assert_eq!(read(&mut cache), Some(1));
+        let mut g = Frame::new(None, false);
+        g.insert(key_hash("a"), "a", 2).unwrap();
+        store.freeze(Some(&g)).unwrap();
+        assert_eq!(read(&mut cache), Some(2));
+        let inner = Frame::new(None, false)
+            .with_entry(key_hash("a"), "a", 3)
+            .unwrap();
+        let got = store.get_cached(Some(&inner), &mut cache, key_hash("a"), "a", |v| *v);
+        assert_eq!(got.unwrap(), Some(3));
+        store.set_snapshot(None);
+        assert_eq!(read(&mut cache), None);
     }
 
     /// A value whose destructor reads the store it is dropped from.

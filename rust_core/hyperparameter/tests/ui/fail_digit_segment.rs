@@ -1,0 +1,7 @@
+use hyperparameter::*;
+
+fn main() {
+    with_params! {
+        @set 1a = 2;
+    }
+}
